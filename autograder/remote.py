@@ -1,0 +1,119 @@
+"""The student's module as the suites see it: a proxy whose calls run in the worker.
+
+``student.forward(x, w1, w2)`` sends the arguments as plain data, waits at most the check's
+time limit, and returns the decoded result, or raises the outcome that describes what went
+wrong (``NotAttempted``, ``StudentError``, ``StudentTimeout``) in words a student can act on.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+from pathlib import Path
+from typing import Any
+
+from autograder.sandbox import Session, WorkerDied, WorkerProtocolError, WorkerTimeout
+from autograder.verdict import NotAttempted, StudentError, StudentTimeout
+
+SOURCE_LIMIT = 2 * 1024 * 1024  # bytes of student source the parent will parse
+
+
+@dataclasses.dataclass(frozen=True)
+class CallResult:
+    result: Any
+    args: list  # the positional arguments as they were after the call (to detect in-place changes)
+    kwargs: dict
+    stdout: str
+
+
+class StudentModule:
+    def __init__(self, session: Session, *, reference: Any, timeout: float, seed: int | None) -> None:
+        self._session = session
+        self._reference = reference
+        self._timeout = timeout
+        self._seed = seed
+
+    @property
+    def display(self) -> str:
+        return self._session.submission.display
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def remote(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, *args, **kwargs).result
+        remote.__name__ = name
+        return remote
+
+    def call(self, func: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> CallResult:
+        """Call ``func`` in the worker; the reply also carries the arguments after the call."""
+        timeout = _timeout or self._timeout
+        try:
+            reply = self._session.call(func, list(args), kwargs, timeout=timeout, return_args=True, seed=self._seed)
+        except WorkerTimeout:
+            raise StudentTimeout(f"{func}() did not return within {timeout:g} s: an infinite loop, "
+                                 "or much more work than needed?") from None
+        except WorkerDied as exc:
+            raise StudentError(f"the process running {func}() died without answering ({exc}): "
+                               "os._exit(), a crash in native code, or too much memory") from None
+        except WorkerProtocolError as exc:
+            raise StudentError(f"{func}() sent back a malformed or oversized answer: {exc}") from None
+        if not reply["ok"]:
+            raise self._outcome(func, reply, loading=reply is self._session.loaded)
+        args_after = reply.get("args", [])
+        if type(args_after) is not list or len(args_after) != len(args):
+            raise StudentError(f"{func}(): malformed reply from the worker")
+        return CallResult(reply.get("result"), args_after, reply.get("kwargs", {}), reply.get("stdout", ""))
+
+    def load_info(self) -> dict:
+        """What importing the module did: ``names`` (signatures), ``imported``, ``uses``."""
+        reply = self._session.load_info()
+        if not reply["ok"]:
+            raise self._outcome("", reply, loading=True)
+        return reply
+
+    def source_tree(self) -> ast.Module:
+        """The student's module parsed (never executed) in the parent, for static checks."""
+        path = Path(self._session.submission.path)
+        try:
+            data = path.read_bytes()[: SOURCE_LIMIT + 1]
+            if len(data) > SOURCE_LIMIT:
+                raise StudentError(f"{self.display} is larger than {SOURCE_LIMIT} bytes")
+            return ast.parse(data, filename=self.display)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            raise StudentError(f"{self.display} cannot be parsed: {type(exc).__name__}: {exc}") from None
+        except OSError as exc:
+            raise StudentError(f"{self.display} cannot be read: {exc.strerror}") from None
+
+    def _outcome(self, func: str, reply: dict, *, loading: bool) -> Exception:
+        error = reply.get("error") if type(reply.get("error")) is dict else {}
+        kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
+        where = "".join(f"\n  at {w}" for w in error.get("where", []) if type(w) is str)
+        if loading:
+            if kind == "NotImplementedError":
+                return NotAttempted(f"importing {self.display} raised NotImplementedError")
+            if kind in ("MissingFile", "Timeout", "Crashed"):
+                return StudentError(message)
+            return StudentError(f"importing {self.display} failed: {kind}: {message}{where}")
+        if kind == "NotImplementedError":
+            return NotAttempted(f"{func}() is not implemented yet (it raises NotImplementedError)")
+        expected = self._expected_signature(func)
+        if kind == "MissingFunction":
+            return StudentError(f"{message}" + (f"; expected {expected}" if expected else ""))
+        if kind == "SystemExit":
+            return StudentError(f"{func}() raised SystemExit ({message or 'sys.exit()'}){where}; "
+                                "return the result instead of exiting")
+        text = f"{func}() raised {kind}: {message}{where}"
+        if kind == "TypeError" and expected:
+            text += f"\n  your signature: {error.get('signature', '?')}; expected: {expected}"
+        return StudentError(text)
+
+    def _expected_signature(self, func: str) -> str | None:
+        ref = getattr(self._reference, func, None)
+        if ref is None:
+            return None
+        try:
+            return f"{func}{inspect.signature(ref)}"
+        except (TypeError, ValueError):
+            return None

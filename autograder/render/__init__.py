@@ -1,0 +1,1 @@
+"""Renderers: each turns the canonical result document into one output format."""
