@@ -49,6 +49,7 @@ class Worker:
         self.module: Any = None
         self.path = ""
         self.display = ""
+        self.objects: dict[int, Any] = {}  # student objects kept alive for drivers (handles)
 
     # -- requests -------------------------------------------------------------
     def handle(self, request: dict) -> dict:
@@ -57,6 +58,8 @@ class Worker:
             return self.load(request["path"], request["module"], request.get("display", request["path"]))
         if op == "call":
             return self.call(request)
+        if op == "drive":
+            return self.drive(request)
         return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
 
     def load(self, path: str, name: str, display: str) -> dict:
@@ -103,6 +106,28 @@ class Worker:
             reply["kwargs"] = kwargs
         return reply
 
+    def drive(self, request: dict) -> dict:
+        """Run a grader-side driver (``autograder.drivers.NAME:FUNCTION``) in this process.
+
+        Drivers are the grader's own code for what cannot be one plain call: autograd
+        through the student's function, recording aten ops, handles on student objects.
+        They receive this worker (``module``, ``objects``, ``display``) and return plain data.
+        """
+        if self.module is None:
+            return {"ok": False, "error": {"type": "ProtocolError", "message": "no module loaded"}}
+        target = str(request.get("driver", ""))
+        module_name, _, func_name = target.partition(":")
+        if not module_name.isidentifier() or not func_name.isidentifier():
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"bad driver {target!r}"}}
+        driver = getattr(importlib.import_module(f"autograder.drivers.{module_name}"), func_name)
+        _seed(request.get("seed"))
+        try:
+            with self._captured() as out:
+                result = driver(self, *request.get("args", []), **request.get("kwargs", {}))
+        except BaseException as exc:  # noqa: BLE001
+            return self._error(exc)
+        return {"ok": True, "result": result, "stdout": out.text()}
+
     # -- helpers ----------------------------------------------------------------
     @contextlib.contextmanager
     def _captured(self):
@@ -121,7 +146,7 @@ class Worker:
         except BaseException:  # noqa: BLE001 - a student's __str__ may raise
             message = "<unprintable exception>"
         return {"ok": False, "error": {"type": type(exc).__name__, "message": message[:2000],
-                                       "where": where[-5:]}}
+                                       "where": where[-5:], "func": mine[-1].name if mine else None}}
 
 
 def _module_refs(module: Any) -> list:

@@ -50,21 +50,31 @@ class StudentModule:
         """Call ``func`` in the worker; the reply also carries the arguments after the call."""
         timeout = _timeout or self._timeout
         try:
-            reply = self._session.call(func, list(args), kwargs, timeout=timeout, return_args=True, seed=self._seed)
-        except WorkerTimeout:
-            raise StudentTimeout(f"{func}() did not return within {timeout:g} s: an infinite loop, "
-                                 "or much more work than needed?") from None
-        except WorkerDied as exc:
-            raise StudentError(f"the process running {func}() died without answering ({exc}): "
-                               "os._exit(), a crash in native code, or too much memory") from None
-        except WorkerProtocolError as exc:
-            raise StudentError(f"{func}() sent back a malformed or oversized answer: {exc}") from None
+            reply = self._session.request({"op": "call", "func": func, "args": list(args), "kwargs": kwargs,
+                                           "return_args": True, "seed": self._seed}, timeout=timeout)
+        except (WorkerTimeout, WorkerDied, WorkerProtocolError) as exc:
+            raise self._transport(func, exc, timeout) from None
         if not reply["ok"]:
             raise self._outcome(func, reply, loading=reply is self._session.loaded)
         args_after = reply.get("args", [])
         if type(args_after) is not list or len(args_after) != len(args):
             raise StudentError(f"{func}(): malformed reply from the worker")
         return CallResult(reply.get("result"), args_after, reply.get("kwargs", {}), reply.get("stdout", ""))
+
+    def drive(self, driver: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run the grader's driver ``autograder.drivers.<driver>`` ("module:function") in the
+        worker, on the student's module; returns the driver's plain-data result."""
+        timeout = _timeout or self._timeout
+        name = driver.split(":")[-1]
+        try:
+            reply = self._session.request({"op": "drive", "driver": driver, "args": list(args), "kwargs": kwargs,
+                                           "seed": self._seed}, timeout=timeout)
+        except (WorkerTimeout, WorkerDied, WorkerProtocolError) as exc:
+            raise self._transport(name, exc, timeout) from None
+        if not reply["ok"]:
+            func = reply.get("error", {}).get("func") if type(reply.get("error")) is dict else None
+            raise self._outcome(str(func or name), reply, loading=reply is self._session.loaded)
+        return reply.get("result")
 
     def load_info(self) -> dict:
         """What importing the module did: ``names`` (signatures), ``imported``, ``uses``."""
@@ -85,6 +95,16 @@ class StudentModule:
             raise StudentError(f"{self.display} cannot be parsed: {type(exc).__name__}: {exc}") from None
         except OSError as exc:
             raise StudentError(f"{self.display} cannot be read: {exc.strerror}") from None
+
+    @staticmethod
+    def _transport(func: str, exc: Exception, timeout: float) -> Exception:
+        if isinstance(exc, WorkerTimeout):
+            return StudentTimeout(f"{func}() did not return within {timeout:g} s: an infinite loop, "
+                                  "or much more work than needed?")
+        if isinstance(exc, WorkerDied):
+            return StudentError(f"the process running {func}() died without answering ({exc}): "
+                                "os._exit(), a crash in native code, or too much memory")
+        return StudentError(f"{func}() sent back a malformed or oversized answer: {exc}")
 
     def _outcome(self, func: str, reply: dict, *, loading: bool) -> Exception:
         error = reply.get("error") if type(reply.get("error")) is dict else {}

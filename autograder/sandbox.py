@@ -240,13 +240,12 @@ class Session:
         self._ensure()
         return self.loaded
 
-    def call(self, func: str, args: list, kwargs: dict, *, timeout: float,
-             return_args: bool = False, seed: int | None = None) -> dict:
+    def request(self, message: dict, *, timeout: float) -> dict:
+        """Send ``message`` to a worker with the module loaded; the load error if it cannot be."""
         worker = self._ensure()
         if worker is None:
             return self.loaded
-        return worker.request({"op": "call", "func": func, "args": args, "kwargs": kwargs,
-                               "return_args": return_args, "seed": seed}, timeout=timeout)
+        return worker.request(message, timeout=timeout)
 
     def close(self) -> None:
         if self.worker is not None:

@@ -1,0 +1,56 @@
+"""Shared helpers for the kit's own tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import autograder
+from autograder import registry
+
+
+def checks_by_id(document: dict) -> dict:
+    return {c["id"]: c for e in document["exercises"] for c in e["checks"]}
+
+
+def write_mutant(tmp_path: Path, exercise_id: str, replacements: list[tuple[str, str]]) -> Path:
+    """A submission folder holding the exercise's reference with each ``old`` replaced by ``new``.
+
+    Every ``old`` must occur in the reference, so a mutant can never silently equal it.
+    """
+    exercise = registry.find(exercise_id)
+    source = exercise.solution_path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in source, f"mutation target not found in {exercise.solution_path.name}: {old!r}"
+        source = source.replace(old, new)
+    folder = tmp_path / "exercises"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{exercise.module}.py").write_text(source, encoding="utf-8")
+    return tmp_path
+
+
+def write_submission(tmp_path: Path, exercise_id: str, source: str | bytes) -> Path:
+    exercise = registry.find(exercise_id)
+    folder = tmp_path / "exercises"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{exercise.module}.py"
+    target.write_bytes(source if isinstance(source, bytes) else source.encode("utf-8"))
+    return tmp_path
+
+
+@pytest.fixture
+def grade_mutant(tmp_path):
+    """``grade_mutant("exercise1", [(old, new), ...], pattern=None)`` -> checks by id."""
+    def run(exercise_id: str, replacements: list[tuple[str, str]], pattern: str | None = None) -> dict:
+        root = write_mutant(tmp_path, exercise_id, replacements)
+        return checks_by_id(autograder.grade(exercise_id, submission=root, pattern=pattern))
+    return run
+
+
+def assert_only_lost(checks: dict, lost: set[str], hint: str | None = None) -> None:
+    """Exactly the checks in ``lost`` fail; with ``hint``, each of them shows that hint text."""
+    failed = {cid for cid, c in checks.items() if c["status"] != "passed"}
+    assert failed == lost, {cid: (c["status"], c["message"][:200]) for cid, c in checks.items() if cid in failed ^ lost}
+    if hint is not None:
+        for cid in lost:
+            assert hint in (checks[cid]["hint"] or ""), (cid, checks[cid]["message"], checks[cid]["hint"])
