@@ -9,8 +9,10 @@ Markers (declared once, here):
     call into student code (default: the exercise's ``call_timeout``).
 
 Fixtures: ``student`` (the remote student module), ``reference`` (the solution, trusted),
-``seed`` (public seed for visible checks, a derived secret one for hidden checks) and
-``rng`` (a numpy Generator on that seed).
+``seed`` (public seed for visible checks, a derived secret one for hidden checks), ``rng``
+(a numpy Generator on that seed), ``exercise`` (the registry entry) and ``note``:
+``note(text=None, **details)`` attaches lines shown under the check even when it passes
+(an accuracy, a loss curve) and plain-JSON ``details`` kept in the report.
 
 Each check's verdict is attached to pytest-json-report's per-test ``metadata`` under
 ``"check"``; ``autograder.report`` builds the canonical document from it.
@@ -55,6 +57,7 @@ class GradingPlugin:
         self.references = references  # callable: Exercise -> module (or a replay object)
         self.run_seed = seed
         self.pattern = pattern
+        self.notes: dict[str, dict] = {}  # nodeid -> what the check's ``note`` fixture recorded
 
     # -- configuration ----------------------------------------------------------
     def pytest_configure(self, config: Any) -> None:
@@ -92,6 +95,20 @@ class GradingPlugin:
         return np.random.default_rng(seed)
 
     @pytest.fixture
+    def exercise(self, request: Any) -> Exercise:
+        return self._exercise(request)
+
+    @pytest.fixture
+    def note(self, request: Any):
+        store = self.notes.setdefault(request.node.nodeid, {"output": [], "details": {}})
+
+        def add(text: str | None = None, **details: Any) -> None:
+            if text:
+                store["output"].append(text)
+            store["details"].update(details)
+        return add
+
+    @pytest.fixture
     def student(self, request: Any, reference: Any, seed: int) -> StudentModule:
         exercise = self._exercise(request)
         timeout = request.node.get_closest_marker(MARKER).kwargs.get("timeout") or exercise.call_timeout
@@ -109,6 +126,9 @@ class GradingPlugin:
         result = {"id": check_id(item), "exercise": item.path.stem, "max_score": points,
                   "visibility": marker.kwargs.get("visibility", "visible"), "message": "", "hint": None,
                   "status": "passed", "score": points}
+        extra = self.notes.get(item.nodeid)
+        if extra:
+            result.update(output="\n".join(extra["output"]), details=extra["details"])
         exc = call.excinfo.value if call.excinfo is not None else None
         if exc is None:
             return result

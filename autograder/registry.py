@@ -24,6 +24,7 @@ class Exercise:
     preload: tuple[str, ...] = ("numpy", "torch")  # what the worker's zygote imports
     max_score: int = 100
     call_timeout: float = 10.0  # seconds per call into student code, unless a check says otherwise
+    budget_s: float | None = None  # wall-clock training budget, for exercises that train a model
 
     @property
     def topic(self) -> str:
@@ -49,7 +50,14 @@ class Exercise:
 EXERCISES: tuple[Exercise, ...] = (
     # numpy only: the worker must not import torch, both for speed and so that
     # "torch used instead of numpy" is visible in what the student's import loaded.
+    Exercise("exercise0", "exercise0_warmup", "Warm-up: losses, activations, softmax"),
     Exercise("exercise1", "exercise1_numpy_net", "Two-layer network in numpy", preload=("numpy",)),
+    Exercise("exercise2", "exercise2_manual_backprop", "Manual backprop, numerical gradients, autograd"),
+    Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load"),
+    Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution"),
+    Exercise("exercise5", "exercise5_pool2d", "Pooling"),
+    Exercise("exercise6", "exercise6_fizzbuzz", "FizzBuzz trainer", budget_s=60.0),
+    Exercise("exercise7", "exercise7_linear_regression", "Linear regression, data pipeline, device helpers"),
 )
 
 

@@ -34,6 +34,8 @@ def render(document: dict) -> str:
             hidden = "  (hidden)" if check["visibility"] == "hidden" else ""
             out.append(f"  {click.style(f'{label:<5}', fg=colour, bold=True)} {check['id']:<{width}}  "
                        f"{_points(check['score'], check['max_score']):>7}{hidden}")
+            if check.get("output"):
+                out += _indent(check["output"], "        ")
             if check["status"] == "passed":
                 continue
             if check.get("message"):
