@@ -204,9 +204,10 @@ def _compare_arrays(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: f
     g_val, e_val = got[index] if got.ndim else got[()], expected[index] if expected.ndim else expected[()]
     rel = float(diff.flat[flat]) / abs(complex(e_val)) if abs(complex(e_val)) > 0 else math.inf
     size = got.size
-    counted = f"{count} of {size} elements differ ({100.0 * count / size:.3g}%); worst" if size > 1 else "value differs:"
+    counted = f"{count} of {size} elements differ ({100.0 * count / size:.3g}%); worst{where}" if size > 1 \
+        else f"value{where} differs"
     return Verdict.failed(
-        f"{name}: {counted}{where}: got {_fmt(g_val)}, expected {_fmt(e_val)} "
+        f"{name}: {counted}: got {_fmt(g_val)}, expected {_fmt(e_val)} "
         f"(abs diff {_fmt(diff.flat[flat])}, rel diff {_fmt(rel)}; tolerance rtol={rtol:g}, atol={atol:g})")
 
 
@@ -223,3 +224,20 @@ def expect_unchanged(after: list, before: list, *, names: list[str], func: str) 
             raise CheckFailed(f"{func}() modified its argument {name!r} in place: {verdict.message}",
                               f"work on copies (e.g. `h = h.copy()` before `h[mask] = 0`) or write new "
                               f"arrays; {func}() must leave its inputs as they were")
+
+
+def to_numbers(values: Any, *, name: str) -> np.ndarray:
+    """A float64 array from a sequence of numbers (Python, numpy or 0-d tensors), or
+    ``CheckFailed`` naming the first element that is not a number."""
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        raise CheckFailed(f"{name}: returned {describe_type(values)}, expected a list of numbers")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, TensorValue) and v.shape == () and v.data is not None:
+            v = v.data.item()
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            v = v[()]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+            raise CheckFailed(f"{name}[{i}] is {describe_type(v)}, expected a number")
+        out.append(float(v))
+    return np.asarray(out, dtype=np.float64)

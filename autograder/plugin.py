@@ -134,7 +134,9 @@ class GradingPlugin:
             return result
         if isinstance(exc, Outcome):
             fraction = exc.fraction if isinstance(exc, Partial) else 0.0
-            hint = exc.hint if exc.hint is not None else (marker.kwargs.get("hint") if exc.status in ("failed", "error") else None)
+            # The check's general hint is about wrong results; a crash or a missing function
+            # has its own explanation in the message.
+            hint = exc.hint if exc.hint is not None else (marker.kwargs.get("hint") if exc.status == "failed" else None)
             result.update(status=exc.status, message=exc.message, hint=hint, score=round(points * fraction, 2))
         elif call.excinfo.errisinstance(pytest.skip.Exception):
             result.update(status="skipped", message=str(exc), score=0.0)

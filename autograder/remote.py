@@ -122,8 +122,8 @@ class StudentModule:
         if kind == "MissingFunction":
             return StudentError(f"{message}" + (f"; expected {expected}" if expected else ""))
         if kind == "SystemExit":
-            return StudentError(f"{func}() raised SystemExit ({message or 'sys.exit()'}){where}; "
-                                "return the result instead of exiting")
+            return StudentError(f"{func}() raised SystemExit ({message or 'sys.exit()'}): "
+                                f"return the result instead of exiting{where}")
         text = f"{func}() raised {kind}: {message}{where}"
         if kind == "TypeError" and expected:
             text += f"\n  your signature: {error.get('signature', '?')}; expected: {expected}"

@@ -9,10 +9,10 @@ A suite is ``autograder/suites/<exercise id>.py``; each ``test_*`` function is a
 
 The fixtures ``student``, ``reference``, ``seed`` and ``rng`` come from ``autograder.plugin``.
 """
-from autograder.compare import Mistake, compare, describe_type, expect, expect_unchanged, known_mistake
+from autograder.compare import Mistake, compare, describe_type, expect, expect_unchanged, known_mistake, to_numbers
 from autograder.gradcheck import check_gradient
 from autograder.plugin import check
 from autograder.verdict import CheckFailed, Partial, Verdict, require
 
-__all__ = ["check", "expect", "expect_unchanged", "known_mistake", "compare", "describe_type", "Mistake", "check_gradient", "require",
+__all__ = ["check", "expect", "expect_unchanged", "known_mistake", "to_numbers", "compare", "describe_type", "Mistake", "check_gradient", "require",
            "CheckFailed", "Partial", "Verdict"]

@@ -7,7 +7,7 @@ import numpy as np
 
 from autograder.static import imports
 from autograder.suite import (CheckFailed, Mistake, check, check_gradient, describe_type, expect,
-                              expect_unchanged, known_mistake)
+                              expect_unchanged, known_mistake, to_numbers)
 
 COURSE_SIZES = (64, 1000, 100, 10)
 SMALL_SIZES = (8, 20, 6, 3)
@@ -136,12 +136,14 @@ def test_train(student, reference, rng):
     _check_train_result(got, steps=steps, name=name)
     w1_ref, w2_ref, losses_ref = reference.train(x, y, w1.copy(), w2.copy(), lr, steps)
     after_update = losses_ref[1:] + [reference.loss(reference.forward(x, w1_ref, w2_ref), y)]
-    expect([float(v) for v in got[2]], losses_ref, name=f"{name}: losses", rtol=1e-6, mistakes=[
-        Mistake("losses[t] must be the loss *before* step t's update; yours is after it", after_update)])
-    default_lr = reference.train(x, y, w1.copy(), w2.copy(), 1e-6, steps)
-    expect((got[0], got[1]), (w1_ref, w2_ref), name=f"{name}: trained weights", rtol=1e-6, mistakes=[
-        Mistake("your train() ignores its learning_rate argument: pass it on to sgd_update",
-                (default_lr[0], default_lr[1]))])
+    w1_fixed, w2_fixed, losses_fixed = reference.train(x, y, w1.copy(), w2.copy(), 1e-6, steps)
+    ignores_lr = "your train() ignores its learning_rate argument: pass it on to sgd_update"
+    expect(to_numbers(got[2], name=f"{name}: losses"), np.asarray(losses_ref), name=f"{name}: losses", rtol=1e-6,
+           mistakes=[Mistake("losses[t] must be the loss *before* step t's update; yours is after it",
+                             np.asarray(after_update)),
+                     Mistake(ignores_lr, np.asarray(losses_fixed))])
+    expect((got[0], got[1]), (w1_ref, w2_ref), name=f"{name}: trained weights", rtol=1e-6,
+           mistakes=[Mistake(ignores_lr, (w1_fixed, w2_fixed))])
 
 
 @check(points=5, hint="keep the defaults of the signature: train(x, y, w1, w2, learning_rate=1e-6, steps=500)")

@@ -1,0 +1,137 @@
+"""The `grade` command: exit codes, usage errors, output formats, bad submissions."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import autograder
+from autograder.registry import SOLUTIONS_DIR, STUBS_DIR
+from conftest import checks_by_id, write_submission
+
+GRADE = [sys.executable, "-m", "autograder"]
+
+
+def grade(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([*GRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_reference_passes_with_exit_0():
+    result = grade("exercise1", "--submission", str(SOLUTIONS_DIR))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "total 100/100" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour when not writing to a terminal
+
+
+def test_stub_fails_with_exit_1_and_reproduce_command():
+    result = grade("1", "--submission", str(STUBS_DIR), "-k", "forward")
+    assert result.returncode == 1
+    assert "TODO" in result.stdout and "not implemented yet" in result.stdout
+    assert f"reproduce: grade exercise1 --submission {STUBS_DIR} --seed 0 -k forward" in result.stdout
+
+
+def test_json_document_has_the_canonical_shape():
+    result = grade("exercise1", "--submission", str(SOLUTIONS_DIR), "--format", "json")
+    document = json.loads(result.stdout)
+    assert {"score", "max_score", "seed", "sandbox", "environment", "exercises"} <= set(document)
+    assert set(document["environment"]) == {"python", "torch", "numpy", "platform"}
+    check = document["exercises"][0]["checks"][0]
+    assert {"id", "name", "score", "max_score", "status", "message", "hint", "visibility", "duration_s"} <= set(check)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["exercise42"], "unknown exercise 'exercise42'"),
+    (["exercise1", "--submission", "/no/such/folder"], "does not exist"),
+    (["exercise1", "--submission", "{empty}"], "has no exercises/ folder"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
+    args = [a.replace("{empty}", str(tmp_path)) for a in args]
+    result = grade(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_list_shows_every_exercise_with_points():
+    result = grade("list")
+    assert result.returncode == 0
+    for ex in autograder.list_exercises():
+        assert ex["id"] in result.stdout
+    assert "100 pts" in result.stdout
+
+
+def test_stubs_check_passes_on_the_kit():
+    result = grade("stubs", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- bad submissions
+
+def _grade(root, pattern=None):
+    return checks_by_id(autograder.grade("exercise1", submission=root, pattern=pattern))
+
+
+def test_syntax_error_fails_every_check_with_the_line(tmp_path):
+    root = write_submission(tmp_path, "exercise1", "import numpy as np\n\ndef forward(x, w1, w2)\n    return x\n")
+    checks = _grade(root)
+    assert all(c["status"] == "error" and c["score"] == 0 for c in checks.values())
+    message = checks["forward"]["message"]
+    assert "SyntaxError" in message and "exercises/exercise1_numpy_net.py, line 3" in message
+
+
+def test_missing_function_fails_only_its_checks(tmp_path):
+    source = (STUBS_DIR / "exercise1_numpy_net.py").read_text()
+    reference = (SOLUTIONS_DIR / "exercise1_numpy_net.py").read_text()
+    loss_only = reference.split("def backward")[0].split("def forward")[0] + \
+        "def loss(y_pred, y):\n    return float(((y_pred - y) ** 2).sum())\n"
+    checks = _grade(write_submission(tmp_path, "exercise1", loss_only))
+    assert source  # the stub exists; this submission deleted everything but loss()
+    assert checks["loss"]["status"] == "passed"
+    assert checks["forward"]["status"] == "error"
+    assert "defines no function 'forward'; expected forward(x, w1, w2)" in checks["forward"]["message"]
+
+
+def test_wrong_signature_shows_both_signatures(tmp_path):
+    source = "import numpy as np\n\ndef forward(x, w):\n    return x @ w\n"
+    checks = _grade(write_submission(tmp_path, "exercise1", source), pattern="forward")
+    message = checks["forward"]["message"]
+    assert "TypeError" in message and "your signature: forward(x, w)" in message
+    assert "expected: forward(x, w1, w2)" in message
+
+
+def test_non_utf8_source_is_reported(tmp_path):
+    root = write_submission(tmp_path, "exercise1", b"NAME = 'caf\xe9'\ndef forward(x, w1, w2):\n    return x\n")
+    checks = _grade(root, pattern="forward")
+    assert checks["forward"]["status"] == "error"
+    assert "utf-8" in checks["forward"]["message"].lower()
+
+
+def test_missing_exercise_file_is_reported_per_check(tmp_path):
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "exercise0_warmup.py").write_text("")
+    checks = _grade(tmp_path)
+    assert all(c["status"] == "error" for c in checks.values())
+    assert "exercises/exercise1_numpy_net.py is missing" in checks["forward"]["message"]
+
+
+def test_crash_fails_only_the_checks_it_touched(tmp_path):
+    reference = (SOLUTIONS_DIR / "exercise1_numpy_net.py").read_text()
+    source = reference.replace('    h_relu = np.maximum(x.dot(w1), 0)\n',
+                               '    import os; os._exit(3)\n')
+    checks = _grade(write_submission(tmp_path, "exercise1", source))
+    assert checks["forward"]["status"] == "error" and "died" in checks["forward"]["message"]
+    for cid in ("loss", "backward", "sgd_update", "backward_numerical"):
+        assert checks[cid]["status"] == "passed", (cid, checks[cid]["message"])
+
+
+def test_sys_exit_and_timeout(tmp_path):
+    source = ("import sys\nimport numpy as np\n\ndef forward(x, w1, w2):\n    sys.exit(0)\n\n"
+              "def loss(y_pred, y):\n    while True:\n        pass\n\n"
+              "def backward(x, y, w1, w2):\n    raise NotImplementedError\n")
+    root = write_submission(tmp_path, "exercise1", source)
+    checks = checks_by_id(autograder.grade("exercise1", submission=root, pattern="forward or loss or backward"))
+    assert checks["forward"]["status"] == "error" and "SystemExit" in checks["forward"]["message"]
+    assert checks["loss"]["status"] == "timeout" and "did not return within" in checks["loss"]["message"]
+    assert checks["backward"]["status"] == "not_attempted"
