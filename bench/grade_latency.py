@@ -1,0 +1,47 @@
+"""Median wall time of `grade EXERCISE --submission solutions` next to `python -c "import torch"`.
+
+Usage: python bench/grade_latency.py [--runs 5] [EXERCISE ...]
+
+The two commands are timed alternately in one run, so machine noise hits both alike; the
+ratio is what to compare across machines.  Target: ratio <= 1.5 (the worker's torch import
+overlaps the parent's start-up instead of following it).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+from autograder import registry
+
+
+def wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("exercises", nargs="*", default=[ex.id for ex in registry.EXERCISES])
+    args = parser.parse_args()
+    torch_import = [sys.executable, "-c", "import torch"]
+    print(f"{'exercise':<12} {'grade (s)':>10} {'import torch (s)':>17} {'ratio':>6}  note")
+    for name in args.exercises:
+        exercise = registry.find(name)
+        command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(registry.SOLUTIONS_DIR)]
+        wall(command)  # warm the page cache once
+        grades, imports = [], []
+        for _ in range(args.runs):
+            grades.append(wall(command))
+            imports.append(wall(torch_import))
+        g, t = statistics.median(grades), statistics.median(imports)
+        note = f"training budget {exercise.budget_s:g} s" if exercise.budget_s else ""
+        print(f"{exercise.id:<12} {g:>10.2f} {t:>17.2f} {g / t:>6.2f}  {note}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
