@@ -8,6 +8,7 @@ from typing import Sequence
 
 from autograder import registry
 from autograder.registry import Exercise
+from autograder.isolation import MODES as SANDBOX_MODES
 from autograder.sandbox import Session, Submission, make_launcher
 
 PUBLIC_SEED = 0
@@ -44,23 +45,29 @@ def submission_folder(root: Path) -> Path:
 
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
-          seed: int = PUBLIC_SEED, pattern: str | None = None) -> dict:
+          seed: int = PUBLIC_SEED, pattern: str | None = None, sandbox: str = "auto") -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
     ``submission`` is a student repository root (containing ``exercises/``) or a folder that
-    holds the exercise modules directly.  Returns the canonical result document.
+    holds the exercise modules directly.  ``sandbox="auto"`` runs student code inside the
+    strongest isolation available here, ``"none"`` with the process split only (the report's
+    ``sandbox`` and ``sandbox_layers`` say what was in force).  Returns the canonical result
+    document.
     """
+    if sandbox not in SANDBOX_MODES:
+        raise UsageError(f"unknown sandbox mode {sandbox!r}; choose from {', '.join(SANDBOX_MODES)}")
     chosen = resolve_exercises(exercises)
     root = Path(submission).resolve()
     folder = submission_folder(root)
     preload = tuple(dict.fromkeys(m for ex in chosen for m in ex.preload))
-    launcher = make_launcher(preload)  # the zygote imports torch while we start pytest
+    # the zygote imports torch while we start pytest
+    launcher = make_launcher(preload, sandbox=sandbox, submission_dirs=[str(root)])
     try:
         sessions = {ex.id: Session(launcher, _locate(folder, root, ex)) for ex in chosen}
         try:
             from autograder.runner import run_suites
             return run_suites(exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
-                              reproduce=_reproducer(submission, seed))
+                              reproduce=_reproducer(submission, seed), sandbox=launcher.describe)
         finally:
             for session in sessions.values():
                 session.close()

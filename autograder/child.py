@@ -137,7 +137,9 @@ class Worker:
 
     def _error(self, exc: BaseException) -> dict:
         frames = traceback.extract_tb(exc.__traceback__)
-        mine = [f for f in frames if f.filename == self.path] or frames[-1:]
+        # Only the student's own frames are named (as the student's path); a failure before
+        # any student line ran (a wrong signature) names none rather than the grader's.
+        mine = [f for f in frames if f.filename == self.path]
         where = [f"{self.display}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in mine]
         if isinstance(exc, SyntaxError) and exc.filename == self.path:
             where = [f"{self.display}, line {exc.lineno}: {(exc.text or '').strip()}"]

@@ -1,12 +1,12 @@
 """The ``grade`` command: a thin click layer over ``autograder.api``."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from autograder import api
+from autograder.render import FORMATS, renderer
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 
@@ -38,35 +38,65 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 @click.argument("exercise")
 @click.option("--submission", "-s", default=".", show_default=True, metavar="DIR",
               help="Student repository root (with exercises/) or a folder holding the exercise modules.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="text for people; json is the canonical document; the others are grade-book formats.")
 @click.option("--seed", type=int, default=api.PUBLIC_SEED, show_default=True,
               help="Seed of the visible checks (hidden checks derive their own).")
 @click.option("-k", "pattern", default=None, metavar="PATTERN", help="Run only the checks matching PATTERN.")
-def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None) -> None:
+@click.option("--sandbox", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
+              help="auto: the strongest isolation available here (namespaces, rlimits); "
+                   "none: the process split only (for platforms without them).")
+def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None, sandbox: str) -> None:
     """Grade EXERCISE (an id such as exercise1, its number, or `all`).
 
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
     """
     from autograder.report import SuiteError, all_passed
     try:
-        document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern)
+        document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox)
     except api.UsageError as exc:
         _fail(str(exc))
     except SuiteError as exc:
         _fail(str(exc), EXIT_INTERNAL)
-    if fmt == "json":
-        click.echo(json.dumps(document, indent=2))
-    else:
-        from autograder.render.text import render
-        click.echo(render(document))
+    click.echo(renderer(fmt)(document))
     sys.exit(0 if all_passed(document) else EXIT_FAILED)
 
 
 @main.command("list")
 def list_() -> None:
     """List the exercises and their points."""
+    from autograder import registry
     for ex in api.list_exercises():
-        click.echo(f"{ex['id']:<12} {ex['max_score']:>4} pts  {ex['title']}  ({ex['module']}.py)")
+        hidden = registry.hidden_checks(ex["id"])  # a student release: say what is graded later
+        split = (f"  ({ex['max_score'] - hidden['points']:g} public, {hidden['points']:g} in "
+                 f"{hidden['checks']} hidden check{'s' if hidden['checks'] != 1 else ''} at final grading)" if hidden and hidden["checks"] else "")
+        click.echo(f"{ex['id']:<12} {ex['max_score']:>4} pts  {ex['title']}  ({ex['module']}.py){split}")
+
+
+@main.command("release")
+@click.option("--out", required=True, metavar="DIR", help="Where to write the student repository (new or empty).")
+@click.option("--exercises", default=None, metavar="LIST", help="Comma-separated exercises to release (default: all).")
+@click.option("--no-verify", is_flag=True, help="Skip grading the release against the kit and the leak audit.")
+def release(out: str, exercises: str | None, no_verify: bool) -> None:
+    """Write the student template: stubs, engine, public suites with recorded expected
+    values, README, classroom workflow; no solution code and no hidden checks."""
+    from autograder import registry
+    if registry.RELEASE is not None:
+        _fail("this is a student release: `grade release` needs the instructor's kit")
+    from autograder.release import ReleaseError, build
+    names = [n.strip() for n in exercises.split(",") if n.strip()] if exercises else None
+    try:
+        manifest = build(out, exercises=names, verify=not no_verify)
+    except ReleaseError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    for entry in manifest["exercises"]:
+        checked = manifest.get("verification", {}).get(entry["id"])
+        verified = (f"; same points as the kit (reference {checked['reference']}, stubs {checked['stubs']})"
+                    if checked else "")
+        click.echo(f"{entry['id']:<10} {entry['public_checks']} public checks ({entry['public_points']:g} pts), "
+                   f"{entry['hidden_checks']} hidden ({entry['hidden_points']:g} pts) left out, "
+                   f"{entry['recorded_calls']} reference calls recorded{verified}")
+    click.echo(f"wrote {out}")
 
 
 @main.command("stubs")
@@ -82,3 +112,18 @@ def stubs(check: bool) -> None:
         click.echo(f"{'out of date' if check else 'wrote'}: {path}")
     if check and changed:
         sys.exit(EXIT_FAILED)
+
+
+@main.command("workflow")
+@click.option("--check", is_flag=True, help="Only report whether classroom.yml is out of date; exit 1 if so.")
+def workflow(check: bool) -> None:
+    """Regenerate classroom.yml (the student repositories' GitHub Actions workflow) from the registry."""
+    from autograder.workflow import WORKFLOW_PATH, render_workflow
+    text = render_workflow()
+    current = WORKFLOW_PATH.read_text(encoding="utf-8") if WORKFLOW_PATH.exists() else None
+    if current == text:
+        return
+    click.echo(f"{'out of date' if check else 'wrote'}: {WORKFLOW_PATH}")
+    if check:
+        sys.exit(EXIT_FAILED)
+    WORKFLOW_PATH.write_text(text, encoding="utf-8")

@@ -81,7 +81,9 @@ class GradingPlugin:
 
     @pytest.fixture
     def reference(self, request: Any) -> Any:
-        return self.references(self._exercise(request))
+        ref = self.references(self._exercise(request))
+        bind = getattr(ref, "bind_check", None)  # recorded references (autograder.replay) follow the check
+        return bind(check_id(request.node)) if callable(bind) else ref
 
     @pytest.fixture
     def seed(self, request: Any) -> int:

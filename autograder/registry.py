@@ -61,6 +61,32 @@ EXERCISES: tuple[Exercise, ...] = (
 )
 
 
+# A student release (``grade release``) ships this manifest: only the exercises it names
+# exist there, and it says how many hidden checks each one has (they run at final grading).
+RELEASE_MANIFEST = PACKAGE_DIR / "recorded" / "manifest.json"
+
+
+def _release_manifest() -> dict | None:
+    if not RELEASE_MANIFEST.is_file():
+        return None
+    import json
+    return json.loads(RELEASE_MANIFEST.read_text(encoding="utf-8"))
+
+
+RELEASE: dict | None = _release_manifest()
+if RELEASE is not None:
+    _released = {entry["id"] for entry in RELEASE["exercises"]}
+    EXERCISES = tuple(ex for ex in EXERCISES if ex.id in _released)
+
+
+def hidden_checks(exercise_id: str) -> dict | None:
+    """In a student release, ``{"checks": n, "points": p}`` of the exercise's hidden checks."""
+    for entry in (RELEASE or {}).get("exercises", ()):
+        if entry["id"] == exercise_id:
+            return {"checks": entry["hidden_checks"], "points": entry["hidden_points"]}
+    return None
+
+
 class UnknownExercise(KeyError):
     def __str__(self) -> str:
         return self.args[0]

@@ -10,6 +10,7 @@ import platform
 import sys
 from typing import Any, Iterable
 
+from autograder import registry
 from autograder.registry import Exercise
 
 
@@ -53,8 +54,12 @@ def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbo
     out = []
     for ex in exercises:
         checks = by_exercise.get(ex.id, [])
-        out.append({"id": ex.id, "title": ex.title, "score": _round(sum(c["score"] for c in checks)),
-                    "max_score": _round(sum(c["max_score"] for c in checks)), "checks": checks})
+        entry = {"id": ex.id, "title": ex.title, "score": _round(sum(c["score"] for c in checks)),
+                 "max_score": _round(sum(c["max_score"] for c in checks)), "checks": checks}
+        hidden = registry.hidden_checks(ex.id)  # a student release: what runs at final grading
+        if hidden is not None:
+            entry.update(hidden_checks=hidden["checks"], hidden_points=_round(hidden["points"]))
+        out.append(entry)
     return {"score": _round(sum(e["score"] for e in out)), "max_score": _round(sum(e["max_score"] for e in out)),
             "seed": seed, **sandbox, "environment": environment(), "exercises": out}
 

@@ -7,6 +7,12 @@ platform without fork/fd passing) starts a fresh interpreter per worker.
 
 A ``Worker`` is one live child with a socket; ``Session`` keeps one student module loaded
 in a worker and replaces the worker when it dies, so one bad call fails only itself.
+
+``make_launcher(preload, sandbox="auto")`` starts the zygote inside the strongest isolation
+that ``autograder.isolation`` finds here (bubblewrap, else unshare, else rlimits only) and
+falls back to the next plan if the zygote cannot start there; ``describe()`` reports the
+level and layers in force for the result document.  Workers are killed through a pidfd
+(never by a pid that may have been reused) and, in a pid namespace, with all they spawned.
 """
 from __future__ import annotations
 
@@ -16,12 +22,13 @@ import os
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
 from typing import Any
 
-from autograder import wire
+from autograder import isolation, wire
 
 START_TIMEOUT = 120.0  # seconds for a zygote's imports on a slow laptop
 
@@ -44,6 +51,12 @@ class Worker:
         self.pid = pid
         self.own_group = own_group
         self.alive = True
+        self.pidfd: int | None = None  # kills go through it: safe against pid reuse
+        if hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal") and pid > 1:
+            try:
+                self.pidfd = os.pidfd_open(pid)
+            except OSError:
+                pass
 
     def request(self, message: dict, *, timeout: float) -> dict:
         if not self.alive:
@@ -74,7 +87,10 @@ class Worker:
         try:
             self.sock.close()
         finally:
-            _kill_tree(self.pid, self.own_group)
+            _kill_tree(self.pid, self.own_group, self.pidfd)
+            if self.pidfd is not None:
+                os.close(self.pidfd)
+                self.pidfd = None
 
 
 def _recv_until(sock: socket.socket, deadline: float) -> Any:
@@ -88,13 +104,37 @@ def _recv_until(sock: socket.socket, deadline: float) -> Any:
     return wire.recv(_Deadline())
 
 
-def _kill_tree(pid: int, own_group: bool) -> None:
+def _kill_tree(pid: int, own_group: bool, pidfd: int | None = None) -> None:
+    """Kill ``pid`` and its process group.  A worker in its own pid namespace is that
+    namespace's init: killing it makes the kernel kill everything inside, ``setsid`` or not.
+
+    With ``pidfd`` (Linux), nothing is sent once the process is gone: its pid and group id
+    may already belong to another process."""
+    if type(pid) is not int or pid <= 1:  # never kill(-1) or init, whatever a reply said
+        return
+    kill = getattr(signal, "SIGKILL", signal.SIGTERM)
+    if pidfd is not None:
+        import select
+        try:
+            if select.select([pidfd], [], [], 0)[0]:
+                return  # already exited (the pidfd is readable)
+            if own_group:
+                try:  # its group id cannot be reused while the leader is alive
+                    os.killpg(pid, kill)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            signal.pidfd_send_signal(pidfd, kill)
+        except (OSError, ValueError):
+            pass
+        return
+    if own_group and hasattr(os, "killpg"):
+        try:
+            os.killpg(pid, kill)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
-        if own_group and hasattr(os, "killpg"):
-            os.killpg(pid, signal.SIGKILL)
-        else:
-            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-    except (ProcessLookupError, PermissionError):
+        os.kill(pid, kill)
+    except (ProcessLookupError, PermissionError, OSError):
         pass
 
 
@@ -104,48 +144,147 @@ def _python_command(module: str, *args: str) -> list[str]:
     return [sys.executable, "-I", "-m", module, *args]
 
 
-class ZygoteLauncher:
-    """Fork workers from a zygote that has imported only ``preload``."""
+def process_tag(pid: int | None = None) -> str:
+    """A word in the command line of the zygote, and so of every process forked from it
+    (workers, what they spawn without exec), naming the grader process that started it:
+    tests look for survivors with it."""
+    return f"torchgrade-parent={os.getpid() if pid is None else pid}"
 
-    def __init__(self, preload: tuple[str, ...]) -> None:
+
+def _peer_pid(sock: socket.socket) -> int | None:
+    """The pid of the process that created the peer's socket, as this process sees it
+    (the kernel translates it across pid namespaces)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    try:
+        pid, _uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    except OSError:
+        return None
+    return pid if pid > 0 else None
+
+
+class ZygoteLauncher:
+    """Fork workers from a zygote that has imported only ``preload``, inside the isolation
+    layers of ``plan`` (see ``autograder.isolation``)."""
+
+    RESTARTS = 3  # a zygote killed by a submission is restarted this many times
+
+    def __init__(self, preload: tuple[str, ...], plan: isolation.Plan | None = None) -> None:
         self.preload = preload
+        self.plan = self._first_plan = plan or isolation.plan("none", [])
+        self.restarts = 0
+        self.zygote_layers: list[str] = []
+        self.scratch: str | None = None
+        self._start()
+
+    def _start(self) -> None:
+        if not self.plan.config.get("scratch") or self.scratch:
+            # No private /tmp in this plan: the workers' folders go in a temporary folder of
+            # ours, removed by close() even if a submission killed the zygote.
+            import tempfile
+            self.scratch = self.scratch or tempfile.mkdtemp(prefix="torchgrade-")
+            if self.plan.config.get("uid") is not None:
+                os.chown(self.scratch, self.plan.config["uid"], self.plan.config["uid"])
+            self.plan.config["scratch"] = self.scratch
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.process = subprocess.Popen(
-            _python_command("autograder.zygote", str(theirs.fileno()), ",".join(preload)),
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, start_new_session=True)
-        theirs.close()
+        command = self.plan.prefix + _python_command(
+            "autograder.zygote", str(theirs.fileno()), ",".join(self.preload), json.dumps(self.plan.config),
+            process_tag())
+        try:
+            self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            env=self.plan.env, start_new_session=True)
+        finally:
+            theirs.close()
         self.ready = False
 
-    def _wait_ready(self) -> None:
-        if self.ready:
-            return
-        self.control.settimeout(START_TIMEOUT)
-        try:
-            message = self.control.recv(4096)
-        except socket.timeout:
-            raise WorkerDied(f"the zygote did not start within {START_TIMEOUT:g} s") from None
-        if not message:
-            code = self.process.wait()
-            raise WorkerDied(f"the zygote exited with status {code} while importing {','.join(self.preload)}")
-        self.ready = True
-
-    def spawn(self) -> Worker:
-        self._wait_ready()
-        self.control.settimeout(30)
-        self.control.send(b'{"op": "spawn"}')
-        message, fds, _flags, _addr = socket.recv_fds(self.control, 4096, 1)
-        if not message or not fds:
-            raise WorkerDied("the zygote did not hand over a worker")
-        pid = json.loads(message)["pid"]
-        return Worker(socket.socket(fileno=fds[0]), pid, own_group=True)
-
-    def close(self) -> None:
+    def _stop(self) -> None:
         self.control.close()  # the zygote exits on EOF
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
+            # Only while it is unreaped: a reaped pid (and its group id) may belong to
+            # someone else a moment later.
             _kill_tree(self.process.pid, True)
             self.process.wait()
+
+    def _wait_ready(self) -> None:
+        while not self.ready:
+            self.control.settimeout(START_TIMEOUT)
+            try:
+                message = self.control.recv(4096)
+            except socket.timeout:
+                message = None
+            if message:
+                info = json.loads(message)
+                self.zygote_layers = [x for x in info.get("layers", []) if type(x) is str]
+                failed = set(info.get("failed", []))
+                self.plan.layers = [x for x in self.plan.layers if x not in failed]
+                self.ready = True
+                return
+            # The zygote could not start here (a namespace refused, a locked-down runner):
+            # fall back to the next weaker plan rather than fail.
+            code = self.process.poll()
+            self._stop()
+            if self.plan.fallback is None:
+                what = "did not start" if message is None else f"exited with status {code}"
+                raise WorkerDied(f"the zygote {what} while importing {','.join(self.preload)}")
+            self.plan = self.plan.fallback
+            self._start()
+
+    def namespaced(self) -> bool:
+        return bool(self.plan.prefix) or "pid-namespace" in self.zygote_layers
+
+    def describe(self) -> dict:
+        """``{"sandbox": full|partial|none, "sandbox_layers": [...]}`` as actually set up."""
+        try:
+            self._wait_ready()
+        except (WorkerDied, OSError, ValueError):
+            pass
+        layers = list(dict.fromkeys(self.plan.layers + self.zygote_layers))
+        return {"sandbox": isolation.level(layers), "sandbox_layers": layers}
+
+    def spawn(self) -> Worker:
+        while True:
+            try:
+                return self._spawn()
+            except (OSError, EOFError, ValueError) as exc:
+                # The zygote is gone (a submission killed it?): start a fresh one.
+                if self.restarts >= self.RESTARTS:
+                    raise WorkerDied(f"the zygote is not running ({exc})") from None
+                self.restarts += 1
+                self._stop()
+                self._start()
+
+    def _spawn(self) -> Worker:
+        self._wait_ready()
+        self.control.settimeout(30)
+        self.control.send(b'{"op": "spawn"}')
+        message, fds, _flags, _addr = socket.recv_fds(self.control, 4096, 1)
+        if not message:
+            raise EOFError("the zygote closed its socket")
+        info = json.loads(message)
+        if not fds:
+            raise WorkerDied(str(info.get("error") or "the zygote did not hand over a worker"))
+        sock = socket.socket(fileno=fds[0])
+        # The pid as the kernel sees it from here; the worker's own word only where the
+        # kernel cannot say (no SO_PEERCRED), and never when it lives in a pid namespace.
+        pid = _peer_pid(sock)
+        if pid is None and not self.namespaced():
+            pid = int(info.get("pid", 0))
+        return Worker(sock, pid or 0, own_group=True)
+
+    def close(self) -> None:
+        import shutil
+        self._stop()
+        plan = self._first_plan  # the plans fallen back from may have staged folders too
+        while plan is not None:
+            for folder in plan.cleanup:
+                shutil.rmtree(folder, ignore_errors=True)
+            plan = plan.fallback
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class SpawnLauncher:
@@ -178,6 +317,10 @@ class SpawnLauncher:
         finally:
             listener.close()
 
+    def describe(self) -> dict:
+        layers = ["process-split", "plain-data", "timeouts", "output-caps"]
+        return {"sandbox": "none", "sandbox_layers": layers}
+
     def close(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -185,9 +328,14 @@ class SpawnLauncher:
             process.wait()
 
 
-def make_launcher(preload: tuple[str, ...]) -> ZygoteLauncher | SpawnLauncher:
+def make_launcher(preload: tuple[str, ...], *, sandbox: str = "auto",
+                  submission_dirs: list | tuple = ()) -> ZygoteLauncher | SpawnLauncher:
+    """A launcher for workers that preload ``preload``.  ``sandbox="auto"`` uses the
+    strongest isolation available here (``submission_dirs`` are made visible, read-only);
+    ``"none"`` the process split only.  ``describe()`` says what is in force."""
+    plan = isolation.plan(sandbox, list(submission_dirs))
     if hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET"):
-        return ZygoteLauncher(preload)
+        return ZygoteLauncher(preload, plan)
     return SpawnLauncher(preload)
 
 
@@ -220,6 +368,11 @@ class Session:
         if self.loaded is not None and not self.loaded["ok"]:
             return None
         s = self.submission
+        real_folder = os.path.realpath(os.path.dirname(os.path.abspath(s.path)))
+        if os.path.islink(s.path) or os.path.realpath(s.path) != os.path.join(real_folder, os.path.basename(s.path)):
+            # A link could point at the reference solution: only the submission's own file is graded.
+            self.loaded = _failure("MissingFile", f"{s.display} is a symbolic link: submit the file itself")
+            return None
         if not os.path.isfile(s.path):
             self.loaded = _failure("MissingFile", f"{s.display} is missing: create it (start from the stub)")
             return None

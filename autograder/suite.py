@@ -12,7 +12,8 @@ The fixtures ``student``, ``reference``, ``seed`` and ``rng`` come from ``autogr
 from autograder.compare import Mistake, compare, describe_type, expect, expect_unchanged, known_mistake, to_numbers
 from autograder.gradcheck import check_gradient
 from autograder.plugin import check
+from autograder.replay import oracle
 from autograder.verdict import CheckFailed, Partial, Verdict, require
 
-__all__ = ["check", "expect", "expect_unchanged", "known_mistake", "to_numbers", "compare", "describe_type", "Mistake", "check_gradient", "require",
+__all__ = ["check", "oracle", "expect", "expect_unchanged", "known_mistake", "to_numbers", "compare", "describe_type", "Mistake", "check_gradient", "require",
            "CheckFailed", "Partial", "Verdict"]

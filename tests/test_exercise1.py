@@ -112,10 +112,11 @@ def test_hard_coded_public_outputs_fail_hidden_checks(tmp_path):
     from conftest import checks_by_id, write_submission
     x, y, w1, w2 = suite.problem(np.random.default_rng(0))
     reference = load_reference(find("exercise1"))
-    np.save(tmp_path / "answer.npy", reference.forward(x, w1, w2))
-    source = (f"import numpy as np\n_ANSWER = np.load({str(tmp_path / 'answer.npy')!r})\n"
+    source = ("import pathlib\nimport numpy as np\n"
+              "_ANSWER = np.load(pathlib.Path(__file__).with_name('answer.npy'))\n"
               "def forward(x, w1, w2):\n    return _ANSWER.copy()\n")
-    root = write_submission(tmp_path / "sub", "exercise1", source)
+    root = write_submission(tmp_path, "exercise1", source)
+    np.save(root / "exercises" / "answer.npy", reference.forward(x, w1, w2))
     checks = checks_by_id(autograder.grade("exercise1", submission=root, pattern="forward or sizes"))
     assert checks["forward"]["status"] == "passed"
     assert checks["forward_other_sizes"]["status"] == "failed"

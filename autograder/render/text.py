@@ -48,9 +48,21 @@ def render(document: dict) -> str:
             out += _indent(exercise["error"], "  ")
         total = _points(exercise["score"], exercise["max_score"])
         out.append(click.style(f"  total {total}", bold=True))
+        if "hidden_checks" in exercise:  # a student release
+            out.append(f"  {_hidden_line(exercise)}")
         out.append("")
     if len(document["exercises"]) > 1:
         out.append(click.style(f"overall {_points(document['score'], document['max_score'])}", bold=True))
     layers = ", ".join(document.get("sandbox_layers", []))
     out.append(f"sandbox: {document['sandbox']} ({layers}) · seed {document['seed']}")
     return "\n".join(out)
+
+
+def _hidden_line(exercise: dict) -> str:
+    """``public: 8/8 passed · 5 hidden checks (30 points) run at final grading``."""
+    checks = exercise["checks"]
+    passed = sum(c["status"] == "passed" for c in checks)
+    n, points = exercise["hidden_checks"], exercise.get("hidden_points", 0)
+    hidden = (f"{n} hidden check{'s' if n != 1 else ''} ({points:g} points) run at final grading"
+              if n else "no hidden checks")
+    return f"public: {passed}/{len(checks)} passed · {hidden}"

@@ -1,0 +1,161 @@
+"""Device consistency of the student's code, run in the worker.
+
+``run`` calls a function (or a module's forward) twice: once on the CPU, then with every
+input on another device.  Which device depends on what this machine has:
+
+* ``cuda`` / ``mps`` when torch sees one: real tensors, real results (the parent compares
+  them with the CPU run);
+* otherwise a *fake* device: torch's ``FakeTensorMode`` with the inputs as fake tensors on
+  ``meta``.  Nothing is computed, but every op checks devices, so code that creates a
+  tensor on the CPU and mixes it in fails ("Expected all tensors to be on the same
+  device"), and code that returns a fresh CPU tensor returns a fake tensor on ``cpu``.
+  ``meta`` rather than a fake ``cuda:0``: on a CPU-only build, Python indexing and
+  ``copy_`` on fake CUDA tensors hit CUDA's device guard (MEASURED_FACTS), while fake
+  ``meta`` tensors behave like any accelerator's for device propagation.
+
+The fake run happens under ``no_grad`` (grad-tracked ops on fake tensors can abort the
+process) on small inputs (fake mode runs loop code ~250× slower than real).  Code whose
+control flow depends on values (``if X.sum() > 0``, ``.item()`` used in a branch, boolean
+masks) cannot be followed on fake tensors: that is reported as ``inconclusive``, never as
+a failure.  The first use costs ≈1.2 s (torch._dynamo is imported).
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import torch
+
+from autograder.drivers.ops import Recorder
+
+FAKE_DEVICE = "meta"
+
+
+def _accelerator() -> str | None:
+    if torch.cuda.is_available():
+        return "cuda:0"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return None
+
+
+def _map(value: Any, fn) -> Any:
+    if isinstance(value, torch.Tensor):
+        return fn(value)
+    if type(value) in (list, tuple):
+        return type(value)(_map(v, fn) for v in value)
+    if type(value) is dict:
+        return {k: _map(v, fn) for k, v in value.items()}
+    return value
+
+
+def _build(worker: Any, func: str | None, cls: str | None, init: list, state: dict | None):
+    """The callable to test: a module function, or a freshly built module with ``state`` loaded."""
+    if cls is None:
+        target = getattr(worker.module, func, None)
+        if target is None or not callable(target):
+            raise _missing(f"{worker.display} defines no function {func!r}")
+        return target, None
+    factory = getattr(worker.module, cls, None)
+    if factory is None or not callable(factory):
+        raise _missing(f"{worker.display} defines no class {cls!r}")
+    net = factory(*init)
+    if not isinstance(net, torch.nn.Module):
+        raise TypeError(f"{cls}(...) is a {type(net).__name__}, not an nn.Module")
+    params = dict(net.named_parameters())
+    with torch.no_grad():
+        for name, value in (state or {}).items():
+            if name in params and tuple(params[name].shape) == tuple(value.shape):
+                params[name].copy_(value)
+    return net, net
+
+
+def _where(worker: Any, exc: BaseException) -> str | None:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == worker.path]
+    if not frames:
+        return None
+    f = frames[-1]
+    return f"{worker.display}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
+
+
+def _describe(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        shape = [int(d) if isinstance(d, int) else str(d) for d in value.shape]
+        return {"device": str(value.device), "dtype": str(value.dtype).removeprefix("torch."), "shape": shape}
+    return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
+
+
+def _is_mismatch(exc: BaseException) -> bool:
+    text = str(exc)
+    return type(exc).__name__ == "FakeTensorDeviceMismatchError" or "same device" in text \
+        or "found at least two devices" in text or "not on the expected device" in text
+
+
+def run(worker: Any, func: str | None, args: list, kwargs: dict | None = None, *, cls: str | None = None,
+        init: list | tuple = (), state: dict | None = None) -> dict:
+    """Run on the CPU, then on an accelerator or a fake device.
+
+    Returns ``{"method": "cuda"|"mps"|"fake", "device", "status": "ok"|"mismatch"|
+    "inconclusive", "result", "cpu_result", "message", "where", "forbidden"}``; with a real
+    accelerator ``result`` is the tensor itself, with the fake device a description
+    (``device``, ``dtype``, ``shape``).
+    """
+    kwargs = kwargs or {}
+    target, net = _build(worker, func, cls, list(init), state)
+    recorder = Recorder(worker.path, worker.display)
+    with torch.no_grad(), recorder:  # on copies: an in-place bug must not change the second run's inputs
+        cpu_result = target(*_map(args, torch.Tensor.clone), **_map(kwargs, torch.Tensor.clone))
+    reply = {"cpu_result": _map(cpu_result, torch.Tensor.detach), "forbidden": recorder.report(),
+             "message": "", "where": None}
+    if reply["forbidden"]:
+        return dict(reply, method="fake", device=FAKE_DEVICE, status="ok", result=None)
+    device = _accelerator()
+    if device is not None:
+        device = str(torch.empty(0, device=device).device)  # canonical: "cuda:0", "mps:0"
+        if net is not None:
+            net.to(device)
+        reply.update(method=device.split(":")[0], device=device, status="ok", result=None)
+        try:
+            with torch.no_grad():
+                result = target(*_map(args, lambda t: t.to(device)), **_map(kwargs, lambda t: t.to(device)))
+        except Exception as exc:  # noqa: BLE001 - a device mix-up is a verdict; anything else the student's error
+            if not _is_mismatch(exc):
+                raise
+            reply.update(status="mismatch", message=f"{type(exc).__name__}: {str(exc).strip()[:500]}",
+                         where=_where(worker, exc))
+            return reply
+        reply.update(result=_map(result, torch.Tensor.detach))
+        return reply
+    reply.update(method="fake", device=FAKE_DEVICE, result=None)
+    try:
+        reply.update(status="ok", result=_describe(_fake_run(target, net, args, kwargs)))
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - classified below, the parent decides
+        reply.update(status="mismatch" if _is_mismatch(exc) else "inconclusive",
+                     message=f"{type(exc).__name__}: {str(exc).strip()[:500]}", where=_where(worker, exc))
+    return reply
+
+
+def _fake_run(target, net, args: list, kwargs: dict) -> Any:
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.fx.experimental.symbolic_shapes import ShapeEnv
+
+    if net is not None:
+        overwrite = torch.__future__.get_overwrite_module_params_on_conversion()
+        torch.__future__.set_overwrite_module_params_on_conversion(True)
+        try:
+            net.to(FAKE_DEVICE)
+        finally:
+            torch.__future__.set_overwrite_module_params_on_conversion(overwrite)
+    mode = FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv())
+    fake = lambda t: mode.from_tensor(t.to(FAKE_DEVICE), static_shapes=True)  # noqa: E731
+    fake_args, fake_kwargs = _map(args, fake), _map(kwargs, fake)
+    with torch.no_grad(), mode:
+        return target(*fake_args, **fake_kwargs)
+
+
+def _missing(message: str) -> AttributeError:
+    exc = type("MissingFunction", (AttributeError,), {})(message)
+    return exc

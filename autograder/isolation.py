@@ -1,0 +1,552 @@
+"""Isolation layers for the untrusted side, detected at run time.
+
+The parent asks ``plan(mode, submission_dirs)`` once per grading run.  A plan says how the
+zygote is started (a ``bwrap`` or ``unshare`` command prefix, or nothing) and what the zygote
+and its workers do to themselves (``config``: rlimits, an unprivileged uid, a pid namespace
+per worker, mounts).  Preference on Linux:
+
+1. **bubblewrap**: private network, pid, ipc and uts namespaces; a new root that holds only
+   the system and Python directories, the worker's own files of the grader, the submission
+   (read-only) and a private size-limited ``/tmp``.  Solutions, suites, the kit's tests and
+   the rest of the grader do not exist in there.
+2. **unshare** (util-linux) when bwrap is missing or refused: private network and pid
+   namespaces and a mount namespace in which the zygote hides the kit's solutions, suites,
+   tests and grader files under empty tmpfs mounts and remounts the submission read-only.
+3. nothing: the process split, plain data, timeouts, output caps and whatever rlimits work.
+
+In every mode but ``none``, each worker runs as PID 1 of its own pid namespace when the
+zygote may create one (so killing it kills everything it spawned, ``setsid`` or not), with
+rlimits, without capabilities, with ``no_new_privs``, and as an unprivileged uid when the
+grader runs as root (RLIMIT_NPROC does not apply to root).
+
+This module is imported by the zygote and the worker: it must not import the rest of the
+grader, references or suites.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import shutil
+import subprocess
+import sys
+
+MODES = ("auto", "none")
+
+# Limits of one worker process (the parent's wall-clock timeouts come first; these are the
+# backstop against what a timeout cannot see: memory, files, processes, a lost parent).
+AS_HEADROOM = 3 * 1024**3  # bytes of address space above what the zygote already mapped
+CPU_SECONDS = 600
+FILE_SIZE = 128 * 1024**2
+OPEN_FILES = 256
+PROCESSES = 256  # per uid; only enforced for a non-root uid
+TMP_SIZE = 512 * 1024**2  # private /tmp in the sandbox (tmpfs: memory)
+STAGE_BYTES = 256 * 1024**2  # most a private submission is copied (to be readable by the worker uid)
+STAGE_FILES = 5000
+# Workers of a grader running as root take a uid of their own, not a shared one like
+# nobody's: RLIMIT_NPROC counts per uid across the machine, so one grader's fork bomb must
+# not starve the workers of another grading beside it.
+UID_BASE = 10_000_000
+
+
+def worker_uid() -> int:
+    return UID_BASE + os.getpid() % 10_000_000
+
+# Files of the grader that the worker needs (the rest of the package stays invisible).
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+KIT_ROOT = os.path.dirname(PACKAGE_DIR)
+WORKER_FILES = ("__init__.py", "child.py", "zygote.py", "wire.py", "isolation.py", "drivers")
+ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "SYSTEMROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES")
+
+# Linux constants
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNS = 0x00020000
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+
+
+@dataclasses.dataclass
+class Plan:
+    mode: str
+    prefix: list  # command prefix that starts the zygote inside the namespaces
+    layers: list  # what the parent set up (the zygote adds what it managed itself)
+    config: dict  # for the zygote and its workers
+    env: dict
+    fallback: "Plan | None" = None
+    cleanup: list = dataclasses.field(default_factory=list)  # folders to remove after the run
+
+
+def base_layers() -> list:
+    return ["process-split", "plain-data", "timeouts", "output-caps"]
+
+
+def level(layers: list) -> str:
+    """``full`` with namespaces, hidden files, a pid namespace per worker and rlimits;
+    ``partial`` with some of them; ``none`` with the process split only."""
+    strong = {"no-network", "private-filesystem", "pid-namespace", "rlimits"}
+    have = strong & set(layers)
+    if have == strong:
+        return "full"
+    return "partial" if have else "none"
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith("LC_")}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env["OMP_NUM_THREADS"] = "1"
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def plan(mode: str, submission_dirs: list) -> Plan:
+    if mode not in MODES:
+        raise ValueError(f"unknown sandbox mode {mode!r}; choose from {', '.join(MODES)}")
+    none = Plan("none", [], base_layers(), {"sweep": True}, _env())
+    if mode == "none" or not sys.platform.startswith("linux"):
+        if mode != "none":  # rlimits inside try on other POSIX systems
+            none.config.update(_limits_config(uid_ok=False))
+            none.mode = "auto"
+        return none
+    dirs = [os.path.realpath(d) for d in submission_dirs]
+    fallback = _rlimits_only(dirs)
+    unshare = _unshare_plan(dirs, fallback)
+    bwrap = _bwrap_plan(dirs, unshare or fallback)
+    return bwrap or unshare or fallback
+
+
+def _other_readable(dirs: list, limit: int = 5000) -> bool:
+    """Whether an unprivileged uid could read everything in ``dirs`` (then root may drop to it)."""
+    import stat
+    seen = 0
+    for d in dirs:
+        try:
+            for dirpath, dirnames, filenames in os.walk(d):
+                if stat.S_IMODE(os.stat(dirpath).st_mode) & 0o005 != 0o005:
+                    return False
+                for name in filenames:
+                    seen += 1
+                    if seen > limit:
+                        return False
+                    st = os.lstat(os.path.join(dirpath, name))
+                    if stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IROTH:
+                        return False
+        except OSError:
+            return False
+    return True
+
+
+def _stage(dirs: list) -> tuple[list, list]:
+    """Copies of ``dirs`` that an unprivileged uid can read (a student's checkout is often
+    private to its owner, and pytest's temporary folders are 0700), as ``(pairs, cleanup)``:
+    each pair is (copy, original path to mount it on).  Large files and .git are left out."""
+    import shutil
+    import tempfile
+    pairs, cleanup = [], []
+    budget = {"bytes": STAGE_BYTES, "files": STAGE_FILES}
+    try:
+        for d in dirs:
+            if _inside(tempfile.gettempdir(), d):  # never copy a folder into itself
+                raise OSError(f"cannot stage {d}: it holds the temporary folder")
+            stage = tempfile.mkdtemp(prefix="torchgrade-submission-")
+            cleanup.append(stage)
+            target = os.path.join(stage, "s")
+            shutil.copytree(d, target, symlinks=True, ignore=lambda folder, names: _skip(folder, names, budget))
+            _chmod_readable(stage)
+            pairs.append((target, d))
+    except BaseException:
+        for stage in cleanup:
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return pairs, cleanup
+
+
+def _chmod_readable(stage: str) -> None:
+    for dirpath, dirnames, filenames in os.walk(stage):
+        os.chmod(dirpath, 0o755)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644 | (os.stat(path).st_mode & 0o111))
+
+
+def _skip(folder: str, names: list, budget: dict) -> list:
+    """What not to copy: .git, caches, files over 64 MB; past the budget, stop altogether
+    (a submission folder that is really a home directory or /tmp is not copied whole)."""
+    skipped = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if name in (".git", "__pycache__", ".venv", "venv", "node_modules") or os.path.islink(path):
+                skipped.append(name)
+                continue
+            if os.path.isfile(path):
+                size = os.path.getsize(path)
+                if size > 64 * 1024**2:
+                    skipped.append(name)
+                    continue
+                budget["bytes"] -= size
+                budget["files"] -= 1
+                if budget["bytes"] < 0 or budget["files"] < 0:
+                    raise OSError("the submission is too large to stage")
+        except OSError as exc:
+            if "too large" in str(exc):
+                raise
+            skipped.append(name)
+    return skipped
+
+
+def _limits_config(*, uid_ok: bool) -> dict:
+    config = {"limits": {"as_headroom": AS_HEADROOM, "cpu": CPU_SECONDS, "fsize": FILE_SIZE,
+                         "nofile": OPEN_FILES, "nproc": PROCESSES},
+              "pidns": True, "sweep": True}
+    if uid_ok and hasattr(os, "geteuid") and os.geteuid() == 0:
+        config["uid"] = worker_uid()
+    return config
+
+
+def _rlimits_only(dirs: list) -> Plan:
+    # Without a mount namespace an unprivileged uid may not reach Python (e.g. under /root).
+    config = _limits_config(uid_ok=_other_readable(dirs) and _other_readable([sys.prefix]))
+    return Plan("auto", [], base_layers(), config, _env())
+
+
+@functools.cache
+def _works(*command: str) -> bool:
+    try:
+        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _python_dirs() -> list:
+    """Directories the interpreter and its packages live in (outside the kit's own tree)."""
+    found = []
+    for p in [sys.base_prefix, sys.prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+              *sys.path]:
+        if not p or not os.path.isabs(p) or not os.path.exists(p):
+            continue
+        real = os.path.realpath(p)
+        for q in {p, real}:
+            if _inside(q, KIT_ROOT) or q in ("/", os.path.realpath(os.getcwd())):
+                continue
+            if q not in found:
+                found.append(q)
+    # Parents before children: bwrap mounts in order, a later bind may sit inside an earlier one.
+    return sorted(found, key=lambda q: q.count(os.sep))
+
+
+def _inside(path: str, root: str) -> bool:
+    path, root = os.path.realpath(path), os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _bwrap_plan(dirs: list, fallback: Plan | None) -> Plan | None:
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None
+    root = os.geteuid() == 0
+    ns = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    caps = ["--cap-add", "CAP_SYS_ADMIN"]  # the zygote gives each worker a pid namespace
+    if root:
+        caps += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        ns.append("--unshare-user")
+    if not _works(bwrap, *ns, *caps, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"):
+        return None
+    args = [bwrap, "--die-with-parent", *ns, *caps]
+    for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+        if os.path.lexists(system):
+            kind = "--symlink" if os.path.islink(system) else "--ro-bind"
+            args += [kind, os.readlink(system), system] if kind == "--symlink" else [kind, system, system]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(TMP_SIZE), "--tmpfs", "/tmp", "--size", str(64 * 1024**2), "--tmpfs", "/dev/shm"]
+    for d in _python_dirs():
+        if d.startswith(("/usr/", "/lib", "/bin", "/etc/")) or d in ("/usr", "/bin", "/etc"):
+            continue
+        args += ["--ro-bind", d, d]
+    cleanup = []
+    pairs = [(d, d) for d in dirs]
+    uid_ok = not root or _other_readable(dirs)
+    if root and not uid_ok:
+        try:
+            pairs, cleanup = _stage(dirs)
+            uid_ok = True
+        except (OSError, shutil.Error):
+            pass
+    for source, d in pairs:
+        args += ["--ro-bind", source, d]
+    # The kit's own secrets may lie inside a bound folder (a submission inside the kit's
+    # checkout, the package inside site-packages): empty tmpfs mounts hide them, then the
+    # worker's own files of the package come back.
+    bound = _python_dirs() + dirs
+    for secret in _secrets(dirs):
+        if any(_inside(secret, d) for d in bound):
+            args += ["--tmpfs", secret]
+    for name in WORKER_FILES:
+        path = os.path.join(PACKAGE_DIR, name)
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    args = _with_parent_dirs(args)
+    args += ["--remount-ro", "/", "--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+    config = _limits_config(uid_ok=uid_ok)
+    config["scratch"] = "/tmp"
+    layers = base_layers() + ["bubblewrap", "no-network", "private-filesystem", "read-only-submission",
+                              "private-tmp"]
+    return Plan("auto", args, layers, config, _env(), fallback, cleanup)
+
+
+def _secrets(dirs: list) -> list:
+    """The kit's folders a worker must not see, unless one is the submission itself
+    (``grade all --submission solutions`` grades the references)."""
+    found = [os.path.join(KIT_ROOT, name) for name in ("solutions", "tests", ".git", ".notes")]
+    found.append(PACKAGE_DIR)
+    return [p for p in found if os.path.exists(p) and not any(_inside(d, p) for d in dirs)]
+
+
+def _with_parent_dirs(args: list) -> list:
+    """Insert ``--perms 0755 --dir`` for the parents of every bind target: bwrap would create
+    them 0700, which an unprivileged uid cannot cross."""
+    out, made, bound = [], {"/"}, []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--ro-bind", "--bind", "--symlink"):
+            dest = args[i + 2]
+            parents = []
+            p = os.path.dirname(dest)
+            while p not in made and not any(_inside(p, b) for b in bound):
+                parents.append(p)
+                p = os.path.dirname(p)
+            for p in reversed(parents):
+                out += ["--perms", "0755", "--dir", p]
+                made.add(p)
+            if a != "--symlink":
+                bound.append(dest)
+            out += args[i:i + 3]
+            i += 3
+            continue
+        if a in ("--tmpfs", "--proc", "--dev", "--size", "--perms", "--dir", "--chdir", "--remount-ro",
+                 "--cap-add"):
+            out += args[i:i + 2]
+            if a in ("--tmpfs", "--proc", "--dev", "--dir"):
+                made.add(args[i + 1])
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _unshare_plan(dirs: list, fallback: Plan | None) -> Plan | None:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    flags = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--ipc", "--uts"]
+    if os.geteuid() != 0:
+        flags.insert(0, "--map-root-user")
+    if not _works(unshare, *flags, "true"):
+        return None
+    hide = [os.path.join(KIT_ROOT, name) for name in ("solutions", "tests", ".git", ".notes")]
+    hide += [os.path.join(PACKAGE_DIR, name) for name in os.listdir(PACKAGE_DIR)
+             if name not in WORKER_FILES and name != "__pycache__"]
+    hide = [p for p in hide if os.path.exists(p) and not any(_inside(d, p) for d in dirs)]
+    config = _limits_config(uid_ok=os.geteuid() == 0 and _other_readable(dirs)
+                            and _other_readable([sys.prefix]))
+    config["mounts"] = {"hide": hide, "readonly": dirs, "tmp": "/tmp"}
+    config["scratch"] = "/tmp"
+    layers = base_layers() + ["unshare", "no-network", "private-filesystem", "read-only-submission", "private-tmp"]
+    return Plan("auto", [unshare, *flags], layers, config, _env(), fallback)
+
+
+# ---------------------------------------------------------------- inside the zygote / worker
+
+@functools.cache
+def _libc():
+    import ctypes
+    import ctypes.util
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _call(name: str, *args) -> None:
+    import ctypes
+    if getattr(_libc(), name)(*args) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{name}: {os.strerror(err)}")
+
+
+def apply_mounts(mounts: dict) -> list:
+    """In a fresh mount namespace (unshare mode): hide paths, make the submission read-only,
+    give a private /tmp.  Returns the layers that could not be set up."""
+    failed = []
+    try:
+        _call("mount", b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    except OSError:
+        return ["private-filesystem", "read-only-submission", "private-tmp"]
+    for path in mounts.get("hide", []):
+        try:
+            if os.path.isdir(path):
+                _call("mount", b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4k,mode=0")
+            else:
+                _call("mount", b"/dev/null", path.encode(), None, MS_BIND, None)
+        except OSError:
+            failed.append("private-filesystem")
+    # The submission may live under /tmp: hold it open, cover /tmp, then bind it back.
+    held = {}
+    for path in mounts.get("readonly", []):
+        try:
+            held[path] = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            failed.append("read-only-submission")
+    tmp = mounts.get("tmp")
+    if tmp:
+        try:
+            _call("mount", b"tmpfs", tmp.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                  f"size={TMP_SIZE},mode=1777".encode())
+        except OSError:
+            failed.append("private-tmp")
+    for path, fd in held.items():
+        try:
+            os.makedirs(path, exist_ok=True)
+            _call("mount", f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+            _call("mount", b"none", path.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
+        except OSError:
+            failed.append("read-only-submission")
+        finally:
+            os.close(fd)
+    return sorted(set(failed))
+
+
+def can_unshare_pid() -> bool:
+    """Whether a forked child may create a pid namespace (tested in a throwaway fork)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _call("unshare", CLONE_NEWPID)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def unshare_pid() -> bool:
+    try:
+        _call("unshare", CLONE_NEWPID)
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
+def set_subreaper() -> bool:
+    try:
+        _call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
+def harden_worker(config: dict) -> list:
+    """Applied by each worker to itself before any student code runs: rlimits, an
+    unprivileged uid, no capabilities, no_new_privs.  Returns the layers in force."""
+    import resource
+    import signal
+    done = []
+    limits = config.get("limits")
+    if limits:
+        try:
+            vm = _vm_size()
+            wanted = [(resource.RLIMIT_CPU, limits["cpu"], limits["cpu"] + 5),
+                      (resource.RLIMIT_FSIZE, limits["fsize"], limits["fsize"]),
+                      (resource.RLIMIT_NOFILE, limits["nofile"], limits["nofile"]),
+                      (resource.RLIMIT_CORE, 0, 0)]
+            if vm:
+                wanted.append((resource.RLIMIT_AS, vm + limits["as_headroom"], vm + limits["as_headroom"]))
+            if config.get("uid") is not None or os.geteuid() != 0:
+                wanted.append((resource.RLIMIT_NPROC, limits["nproc"], limits["nproc"]))
+            for which, soft, hard in wanted:
+                old_soft, old_hard = resource.getrlimit(which)
+                if old_hard != resource.RLIM_INFINITY:
+                    hard = min(hard, old_hard)
+                    soft = min(soft, hard)
+                resource.setrlimit(which, (soft, hard))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit raises EFBIG
+            done.append("rlimits")
+        except (OSError, ValueError, AttributeError):
+            pass
+    uid = config.get("uid")
+    if uid is not None:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            done.append("unprivileged-uid")
+        except OSError:
+            pass
+    if sys.platform.startswith("linux"):
+        try:
+            _drop_capabilities()
+            _call("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    return done
+
+
+def _vm_size() -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:  # no /proc: count the address space above what a small interpreter maps
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024) * 4
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _drop_capabilities() -> None:
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+    header = Header(0x20080522, 0)
+    data = (Data * 2)()
+    _call("capset", ctypes.byref(header), data)
+
+
+def sweep_children(keep: set) -> int:
+    """Kill every child of this process (adopted orphans included) whose pid is not in
+    ``keep``; returns how many were found."""
+    me = os.getpid()
+    found = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit() or int(name) in keep:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me:
+            found += 1
+            try:
+                os.kill(int(name), 9)
+            except OSError:
+                pass
+    return found

@@ -1,0 +1,258 @@
+"""exercise5 — max and average pooling, with stride, padding and channels.
+
+100 points.  The oracles are ``F.max_pool2d`` / ``F.avg_pool2d`` (``count_include_pad=True``),
+exactly what the student may not call: every call into the student's code goes through
+``forbidden.Guarded`` (static reading of the source, plus the aten ops recorded while it
+ran), so a submission that uses a pooling or convolution built-in gets 0 on every check
+that reaches it, with the API and the line named.
+
+Input sizes (chosen for loop code: ≈20 µs per output element, ≈70 µs while ops are
+recorded): values on inputs up to 8×8 and 3 channels (at most 64 output elements per
+call, a few ms); gradients on 6×7 and (2, 6, 6); the device check on inputs ≤ 5×5 and 2
+channels, at most 16 output elements per call (fake-device runs cost ≈5 ms per output
+element of loop code, plus ≈1.2 s once per worker to set FakeTensorMode up).  Every check
+finishes well under a second for a correct loop implementation.
+
+Value checks use float32 inputs; whether the output keeps the input's dtype (float64) and
+device is judged only by ``dtype_follows_input`` and ``device``, so the textbook
+``Y = torch.zeros(...)`` version loses exactly those 10 points.
+"""
+import torch
+import torch.nn.functional as F
+
+from autograder.device import DEVICE_HINT, check_device, note_method
+from autograder.forbidden import Guarded
+from autograder.suite import CheckFailed, Mistake, check, describe_type, expect, expect_unchanged
+from autograder.verdict import Outcome
+from autograder.wire import TensorValue
+
+OFF_BY_ONE_HINT = "the output has h - ph + 1 rows and w - pw + 1 columns: range(X.shape[0] - ph + 1), not one less"
+AXES_HINT = ("square windows work but non-square ones do not: p_h, p_w = pool_size gives rows then columns; "
+             "take the window X[i:i + p_h, j:j + p_w] with i over rows and j over columns")
+SUM_HINT = "mode='avg' is the *mean* of the window: divide the sum by p_h * p_w (or use .mean())"
+SWAPPED_HINT = "mode='max' takes the maximum and mode='avg' the mean: the two are swapped"
+ZERO_PAD_HINT = ("for max pooling pad with -inf, not 0: the padding must never be the maximum "
+                 "(X.new_full(shape, float('-inf')), then copy X into the middle)")
+NO_PAD_HINT = "the padding is ignored: pad ph rows above and below and pw columns left and right first"
+EXCLUDE_PAD_HINT = ("for avg pooling the padding counts as zeros and every window is divided by p_h * p_w "
+                    "(count_include_pad=True), also at the borders")
+DTYPE_HINT = ("create the output with the input's dtype and device: X.new_zeros(shape) or "
+              "torch.zeros(shape, dtype=X.dtype, device=X.device); a bare torch.zeros(shape) is float32 on the CPU")
+
+
+def t(a, dtype=torch.float32):
+    return torch.as_tensor(a).to(dtype)
+
+
+def oracle(X, pool, stride=None, padding=(0, 0), mode="max"):
+    """F.max_pool2d / F.avg_pool2d on (h, w) or (c, h, w); stride defaults to the pool size."""
+    stride = pool if stride is None else stride
+    batch = X[None] if X.dim() == 2 else X
+    if mode == "max":
+        out = F.max_pool2d(batch, pool, stride=stride, padding=padding)
+    else:
+        out = F.avg_pool2d(batch, pool, stride=stride, padding=padding, count_include_pad=True)
+    return out[0] if X.dim() == 2 else out
+
+
+def pool_mistakes(X, pool, mode):
+    expected = oracle(X, pool, (1, 1), mode=mode)
+    other = oracle(X, pool, (1, 1), mode="avg" if mode == "max" else "max")
+    mistakes = [Mistake(SWAPPED_HINT, other)]
+    if mode == "avg":
+        mistakes.append(Mistake(SUM_HINT, expected * (pool[0] * pool[1])))
+    if expected.shape[-2] > 1 and expected.shape[-1] > 1:
+        mistakes.append(Mistake(OFF_BY_ONE_HINT, expected[..., :-1, :-1]))
+    return mistakes
+
+
+def expect_cases(cases, run):
+    """Run ``(name, args, kwargs, expected, mistakes, square)`` cases, square windows first;
+    when they pass and a non-square one fails without a recognised mistake, say so."""
+    square_ok = True
+    for name, args, kwargs, expected, mistakes, square in cases:
+        try:
+            expect(run(*args, **kwargs), expected, name=name, mistakes=mistakes)
+        except Outcome as exc:
+            if square_ok and not square and exc.hint is None and exc.status in ("failed", "error"):
+                exc.hint = AXES_HINT
+            raise
+        square_ok = square_ok and square
+
+
+SHAPES = [((6, 7), (2, 2)), ((5, 6), (3, 3)), ((4, 4), (4, 4)),  # square windows first
+          ((6, 8), (2, 3)), ((7, 5), (3, 2)), ((4, 5), (4, 5)), ((5, 7), (1, 3)), ((6, 5), (4, 1))]
+
+
+def _stride1_cases(rng, mode):
+    cases = []
+    for xs, ps in SHAPES:
+        X = t(rng.standard_normal(xs))
+        cases.append((f"pool2d(X, {ps}, mode={mode!r}) with X {xs[0]}×{xs[1]}", (X, ps), {"mode": mode},
+                      oracle(X, ps, (1, 1), mode=mode), pool_mistakes(X, ps, mode), ps[0] == ps[1]))
+    X = t(torch.arange(9.0).reshape(3, 3))  # the notes' example
+    cases.insert(3, (f"pool2d(X, (2, 2), mode={mode!r}) on the notes' X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]",
+                     (X, (2, 2)), {"mode": mode}, oracle(X, (2, 2), (1, 1), mode=mode), pool_mistakes(X, (2, 2), mode),
+                     True))
+    return cases
+
+
+# ---------------------------------------------------------------- pool2d (stride 1)
+
+@check(points=15, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].max() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+def test_pool2d_max(student, rng):
+    expect_cases(_stride1_cases(rng, "max"), Guarded(student).pool2d)
+
+
+@check(points=15, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].mean() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+def test_pool2d_avg(student, rng):
+    expect_cases(_stride1_cases(rng, "avg"), Guarded(student).pool2d)
+
+
+def _expect_grad(reply, X, G, want_out, make_oracle, *, name, mistakes=()):
+    expect(reply["result"], want_out, name=name, mistakes=mistakes)
+    Xg = X.clone().requires_grad_(True)
+    (make_oracle(Xg) * G).sum().backward()  # not .backward(G): that imports sympy (≈1.4 s)
+    grad = reply["grads"][0] if type(reply["grads"]) is list and reply["grads"] else None
+    if grad is None:
+        raise CheckFailed(f"no gradient of {name} reached X: the result is not connected to X in autograd's graph")
+    expect(grad, Xg.grad, name=f"d(sum(G * {name}))/dX")
+
+
+@check(points=12, hint="build Y from differentiable tensor ops (X[...].max(), .mean(), no .item() or "
+                       "torch.tensor([...]) of values): max sends the gradient to the window's maximum, "
+                       "avg spreads it evenly over the window")
+def test_pool2d_gradients(student, rng):
+    g = Guarded(student)
+    for mode, pool in (("max", (2, 3)), ("avg", (3, 2))):
+        X = t(rng.standard_normal((6, 7)))
+        G = t(rng.standard_normal((7 - pool[0], 8 - pool[1])))
+        reply = g.call("pool2d", X, pool, mode=mode, wrt=(0,), grad_output=G)
+        _expect_grad(reply, X, G, oracle(X, pool, (1, 1), mode=mode),
+                     lambda Xg, pool=pool, mode=mode: oracle(Xg, pool, (1, 1), mode=mode),
+                     name=f"pool2d(X, {pool}, mode={mode!r}) with X 6×7", mistakes=pool_mistakes(X, pool, mode))
+
+
+# ---------------------------------------------------------------- pool2d_strided
+
+def strided_mistakes(X, pool, stride, padding, mode):
+    mistakes = [Mistake(NO_PAD_HINT, oracle(X, pool, stride, (0, 0), mode))]
+    if mode == "max" and padding != (0, 0):
+        Xp = F.pad(X, (padding[1], padding[1], padding[0], padding[0]), value=0.0)
+        mistakes.append(Mistake(ZERO_PAD_HINT, oracle(Xp, pool, stride, (0, 0), mode)))
+    if mode == "avg" and padding != (0, 0):
+        batch = X[None] if X.dim() == 2 else X
+        excl = F.avg_pool2d(batch, pool, stride=stride or pool, padding=padding, count_include_pad=False)
+        mistakes.append(Mistake(EXCLUDE_PAD_HINT, excl[0] if X.dim() == 2 else excl))
+        mistakes.append(Mistake(SUM_HINT, oracle(X, pool, stride, padding, mode) * (pool[0] * pool[1])))
+    mistakes.append(Mistake("the stride is ignored: step the window by sh rows and sw columns",
+                            oracle(X, pool, (1, 1), padding, mode)))
+    return mistakes
+
+
+@check(points=10, hint="stride=None means stride = pool_size: windows that do not overlap, starting at rows "
+                       "0, p_h, 2 p_h, ... and columns 0, p_w, 2 p_w, ...")
+def test_pool2d_strided_default_stride(student, rng):
+    g = Guarded(student)
+    for xs, pool, mode in (((6, 8), (2, 2), "max"), ((7, 7), (3, 3), "avg"), ((6, 7), (2, 3), "max"),
+                           ((8, 6), (3, 2), "avg")):
+        X = t(rng.standard_normal(xs))
+        expect(g.pool2d_strided(X, pool, mode=mode), oracle(X, pool, None, (0, 0), mode),
+               name=f"pool2d_strided(X, {pool}, mode={mode!r}) with X {xs[0]}×{xs[1]}",
+               mistakes=strided_mistakes(X, pool, None, (0, 0), mode))
+
+
+@check(points=15, hint="pad first (-inf for max, 0 for avg; ph rows above and below, pw columns left and right), "
+                       "then take windows every sh rows and sw columns; avg divides by p_h * p_w")
+def test_pool2d_strided_padding(student, rng):
+    g = Guarded(student)
+    cases = [((6, 6), (3, 3), (2, 2), (1, 1)), ((7, 8), (2, 2), (3, 3), (1, 1)), ((6, 7), (2, 3), (2, 1), (1, 1)),
+             ((5, 8), (3, 2), (1, 3), (1, 0)), ((8, 8), (3, 3), (1, 1), (1, 1))]
+    for mode in ("max", "avg"):
+        for xs, pool, stride, pad in cases:
+            X = t(rng.standard_normal(xs))
+            expect(g.pool2d_strided(X, pool, stride=stride, padding=pad, mode=mode), oracle(X, pool, stride, pad, mode),
+                   name=f"pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X {xs[0]}×{xs[1]}",
+                   mistakes=strided_mistakes(X, pool, stride, pad, mode))
+    # all-negative input: a zero padding would win every border window of max pooling
+    X = -t(rng.standard_normal((6, 6))).abs() - 0.5
+    expect(g.pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode="max"), oracle(X, (3, 3), (2, 2), (1, 1)),
+           name="pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode='max') with an all-negative 6×6 X",
+           mistakes=strided_mistakes(X, (3, 3), (2, 2), (1, 1), "max"))
+
+
+@check(points=10, hint="pool each channel separately: the output has the input's channels, "
+                       "Y[c] = pooling of X[c] (index windows as X[:, rows, cols])")
+def test_pool2d_strided_channels(student, rng):
+    """Without padding: padding bugs are pool2d_strided_padding's business."""
+    g = Guarded(student)
+    for xs, pool, stride, pad, mode in (((3, 6, 6), (2, 2), None, (0, 0), "max"), ((3, 6, 6), (2, 2), None, (0, 0), "avg"),
+                                        ((2, 7, 5), (3, 2), (2, 1), (0, 0), "max"), ((2, 7, 5), (3, 2), (2, 1), (0, 0), "avg")):
+        X = t(rng.standard_normal(xs))
+        want = oracle(X, pool, stride, pad, mode)
+        expect(g.pool2d_strided(X, pool, stride=stride, padding=pad, mode=mode), want,
+               name=f"pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X {xs}",
+               mistakes=strided_mistakes(X, pool, stride, pad, mode) + [
+                   Mistake("pool each channel on its own: do not mix channels",
+                           (want.amax(0) if mode == "max" else want.mean(0)).expand_as(want))])
+
+
+@check(points=8, hint="build Y from differentiable tensor ops: max sends the gradient to the window's maximum, "
+                      "avg spreads it evenly over the window")
+def test_pool2d_strided_gradients(student, rng):
+    g = Guarded(student)
+    for mode in ("max", "avg"):
+        X = t(rng.standard_normal((2, 6, 6)))
+        G = t(rng.standard_normal((2, 3, 3)))
+        reply = g.call("pool2d_strided", X, (2, 2), wrt=(0,), grad_output=G, stride=(2, 2), mode=mode)
+        _expect_grad(reply, X, G, oracle(X, (2, 2), (2, 2), (0, 0), mode),
+                     lambda Xg, mode=mode: oracle(Xg, (2, 2), (2, 2), (0, 0), mode),
+                     name=f"pool2d_strided(X, (2, 2), stride=(2, 2), mode={mode!r}) with X (2, 6, 6)",
+                     mistakes=strided_mistakes(X, (2, 2), (2, 2), (0, 0), mode))
+
+
+# ---------------------------------------------------------------- contract: dtype, device, inputs
+
+@check(points=5, hint=DTYPE_HINT)
+def test_dtype_follows_input(student, rng):
+    """Only the dtype is judged here (values are the other checks' business)."""
+    g = Guarded(student)
+    X2, X3 = t(rng.standard_normal((5, 6)), torch.float64), t(rng.standard_normal((2, 5, 6)), torch.float64)
+    cases = [("pool2d(X, (2, 2), mode='max') with float64 X", "pool2d", (X2, (2, 2)), {"mode": "max"}),
+             ("pool2d(X, (2, 2), mode='avg') with float64 X", "pool2d", (X2, (2, 2)), {"mode": "avg"}),
+             ("pool2d_strided(X, (2, 2), padding=(1, 1), mode='max') with float64 X", "pool2d_strided", (X2, (2, 2)),
+              {"padding": (1, 1), "mode": "max"}),
+             ("pool2d_strided(X, (2, 2), mode='avg') with float64 X (2, 5, 6)", "pool2d_strided", (X3, (2, 2)),
+              {"mode": "avg"})]
+    for name, func, args, kwargs in cases:
+        got = g.call(func, *args, **kwargs)["result"]
+        if not isinstance(got, TensorValue):
+            raise CheckFailed(f"{name}: returned {describe_type(got)}, expected a torch.Tensor")
+        if got.dtype != "float64":
+            raise CheckFailed(f"{name}: returned dtype torch.{got.dtype}, expected torch.float64 (the output must "
+                              "keep the input's dtype)")
+
+
+@check(points=5, hint=DEVICE_HINT, timeout=30)
+def test_device(student, rng, note):
+    """On an accelerator when torch sees one, else on a fake device (FakeTensorMode); small inputs."""
+    X, X3 = t(rng.standard_normal((4, 5))), t(rng.standard_normal((2, 5, 5)))
+    method = check_device(student, "pool2d", [X, (2, 2)], {"mode": "max"}, name="pool2d(X, (2, 2), mode='max')",
+                          note=note)
+    check_device(student, "pool2d", [X, (2, 3)], {"mode": "avg"}, name="pool2d(X, (2, 3), mode='avg')", note=note)
+    for mode in ("max", "avg"):
+        check_device(student, "pool2d_strided", [X3, (3, 3)], {"stride": (2, 2), "padding": (1, 1), "mode": mode},
+                     name=f"pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode={mode!r})", note=note)
+    note_method(note, method)
+
+
+@check(points=5, hint="compute into new tensors; never write into X (no in-place ops such as X.unsqueeze_(0), "
+                      "X -= ..., X[...] = ... on the argument)")
+def test_inputs_unchanged(student, rng):
+    g = Guarded(student)
+    X2, X3 = t(rng.standard_normal((5, 6))), t(rng.standard_normal((2, 5, 6)))
+    for func, X, args, kwargs in (("pool2d", X2, ((2, 2),), {"mode": "max"}), ("pool2d", X2, ((2, 3),), {"mode": "avg"}),
+                                  ("pool2d_strided", X2, ((2, 2),), {"padding": (1, 1), "mode": "max"}),
+                                  ("pool2d_strided", X3, ((3, 2),), {"stride": (1, 2), "padding": (1, 1), "mode": "avg"})):
+        before = X.clone()
+        expect_unchanged(g.call(func, X, *args, **kwargs)["args"][:1], [before], names=["X"], func=func)

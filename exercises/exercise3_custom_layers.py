@@ -1,0 +1,168 @@
+"""Exercise 3 — custom layers, parameters, initialisation, sharing, saving and loading.
+
+You write ``nn.Module`` subclasses and small helpers around them.  The grader builds your
+modules, loads weights of its own into them, runs them on its inputs and backpropagates its
+own gradients through them, so:
+
+* register every parameter (``nn.Parameter`` attributes), every sub-module (attributes,
+  ``add_module``) and every constant tensor that must follow ``.to()`` (``register_buffer``);
+* never use ``.data`` (or ``.detach()``) in ``forward``: it cuts the graph;
+* outputs must be on the input's device and dtype.
+
+Check your work with ``grade exercise3``.
+"""
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class CenteredLayer(nn.Module):
+    """A layer without parameters that subtracts the mean of its whole input: ``X - X.mean()``.
+
+    Works for floating-point inputs of any shape; the output has the input's shape, dtype and
+    device, and its mean is zero.
+    """
+
+    def forward(self, X):
+        raise NotImplementedError("forward: write your solution here")
+
+
+class MyLinear(nn.Module):
+    """A fully connected layer followed by a ReLU: ``relu(X @ weight + bias)``.
+
+    Parameters (registered, so that ``parameters()``, ``state_dict()`` and optimizers see
+    them): ``weight`` of shape (in_units, units) and ``bias`` of shape (units,), both drawn
+    from a standard normal distribution.  Gradients of the output must reach both.
+    """
+
+    def __init__(self, in_units, units):
+        super().__init__()
+        raise NotImplementedError("__init__: write your solution here")
+
+    def forward(self, X):
+        raise NotImplementedError("forward: write your solution here")
+
+
+class MySequential(nn.Module):
+    """Your own ``nn.Sequential``: runs its modules in order.
+
+    ``MySequential(m1, m2, ...)`` registers the modules as children named "0", "1", ...;
+    ``MySequential(OrderedDict([("fc1", m1), ("act", m2)]))`` registers them under the given
+    names.  Registered children make ``parameters()``, ``state_dict()`` (keys like
+    ``"0.weight"``) and ``.to()`` work as for ``nn.Sequential``.
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        raise NotImplementedError("__init__: write your solution here")
+
+    def forward(self, X):
+        raise NotImplementedError("forward: write your solution here")
+
+
+class FixedHiddenMLP(nn.Module):
+    """An MLP with a constant (not trained) weight, a reused layer and Python control flow.
+
+    * ``rand_weight``: a constant 20×20 tensor, uniform on [0, 1), that is *not* a parameter
+      (optimizers must not change it) but follows ``.to(device)`` / ``.double()``;
+    * ``linear``: ``nn.Linear(20, 20)``, used twice.
+
+    forward(X), X of shape (n, 20)::
+
+        X = linear(X)
+        X = relu(X @ rand_weight + 1)
+        X = linear(X)          # the same layer again: its parameters are shared
+        while X.abs().sum() > 1:
+            X /= 2
+        return X.sum()         # a scalar
+    """
+
+    def __init__(self):
+        super().__init__()
+        raise NotImplementedError("__init__: write your solution here")
+
+    def forward(self, X):
+        raise NotImplementedError("forward: write your solution here")
+
+
+class NestMLP(nn.Module):
+    """Modules inside modules.
+
+    * ``net``: ``nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU())``;
+    * ``linear``: ``nn.Linear(32, 16)``.
+
+    forward(X) = ``linear(net(X))``; state_dict keys ``net.0.weight``, ..., ``linear.bias``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        raise NotImplementedError("__init__: write your solution here")
+
+    def forward(self, X):
+        raise NotImplementedError("forward: write your solution here")
+
+
+class ParamDictNet(nn.Module):
+    """Parameters kept in an ``nn.ParameterDict`` (a plain ``dict`` would not register them).
+
+    The dict holds ``linear1`` (4×4), ``linear2`` (4×1) and ``linear3`` (4×2), standard
+    normal.  forward(x, choice="linear1") = ``x @ params[choice]``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        raise NotImplementedError("__init__: write your solution here")
+
+    def forward(self, x, choice="linear1"):
+        raise NotImplementedError("forward: write your solution here")
+
+
+# ---------------------------------------------------------------- initialisation
+# Each function is meant for ``net.apply(fn)``: it is called on every module of the net and
+# must change nn.Linear modules only (leave every other module alone).
+
+def init_normal(m):
+    """nn.Linear: weight ~ N(0, 0.01²), bias = 0."""
+    raise NotImplementedError("init_normal: write your solution here")
+
+
+def init_constant(m):
+    """nn.Linear: weight = 1, bias = 0."""
+    raise NotImplementedError("init_constant: write your solution here")
+
+
+def init_xavier(m):
+    """nn.Linear: weight ~ Xavier uniform (``nn.init.xavier_uniform_``); bias unchanged."""
+    raise NotImplementedError("init_xavier: write your solution here")
+
+
+def init_42(m):
+    """nn.Linear: weight = 42; bias unchanged."""
+    raise NotImplementedError("init_42: write your solution here")
+
+
+def my_init(m):
+    """nn.Linear: weight ~ uniform(-10, 10), then set to zero where |weight| < 5; bias unchanged."""
+    raise NotImplementedError("my_init: write your solution here")
+
+
+# ---------------------------------------------------------------- sharing, saving, loading
+
+def make_tied_net():
+    """``nn.Sequential(Linear(4, 8), ReLU(), shared, ReLU(), shared, ReLU(), Linear(8, 1))``
+    where ``shared`` is one ``nn.Linear(8, 8)`` used twice (the same object, so its
+    parameters are tied and their gradient is the sum over both uses)."""
+    raise NotImplementedError("make_tied_net: write your solution here")
+
+
+def save_params(net, path):
+    """Save the parameters (and buffers) of ``net`` to the file ``path``: its state_dict, so
+    that ``torch.load(path, weights_only=True)`` can read it (never pickle the module)."""
+    raise NotImplementedError("save_params: write your solution here")
+
+
+def load_params(net, path):
+    """Load the file written by ``save_params`` into ``net`` (same architecture); return ``net``."""
+    raise NotImplementedError("load_params: write your solution here")
