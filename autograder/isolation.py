@@ -118,6 +118,12 @@ def plan(mode: str, submission_dirs: list) -> Plan:
 
 def _other_readable(dirs: list, limit: int = 5000) -> bool:
     """Whether an unprivileged uid could read everything in ``dirs`` (then root may drop to it)."""
+    return _other_readable_cached(tuple(dirs), limit)
+
+
+@functools.lru_cache(maxsize=32)
+def _other_readable_cached(dirs: tuple, limit: int) -> bool:
+    # Each plan asks again, and walking sys.prefix costs ~0.1 s before the zygote can start.
     import stat
     seen = 0
     for d in dirs:

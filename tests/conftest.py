@@ -58,3 +58,9 @@ def assert_only_lost(checks: dict, lost: set[str], hint: str | None = None) -> N
     if hint is not None:
         for cid in lost:
             assert hint in (checks[cid]["hint"] or ""), (cid, checks[cid]["message"], checks[cid]["hint"])
+
+
+def pytest_configure(config):
+    # Tests import suite modules (for their hint strings); their @check marker is the
+    # grading plugin's, registered here so that importing them outside a grading run is quiet.
+    config.addinivalue_line("markers", "check(points, visibility, hint, timeout): a graded check")
