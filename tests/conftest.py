@@ -1,6 +1,10 @@
 """Shared helpers for the kit's own tests."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -64,3 +68,28 @@ def pytest_configure(config):
     # Tests import suite modules (for their hint strings); their @check marker is the
     # grading plugin's, registered here so that importing them outside a grading run is quiet.
     config.addinivalue_line("markers", "check(points, visibility, hint, timeout): a graded check")
+
+
+def grade_cli(exercise_id: str, root: Path) -> dict:
+    """One full `grade --format json` run in a subprocess -> checks by id."""
+    proc = subprocess.run([sys.executable, "-m", "autograder", exercise_id, "--submission", str(root), "--format", "json"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.stdout.strip(), proc.stderr[-2000:]
+    return checks_by_id(json.loads(proc.stdout))
+
+
+def start_gradings(exercise_id: str, roots: dict, workers: int = 2) -> dict:
+    """Grade every submission of ``roots`` (name -> folder), two at a time: each grading is a
+    separate process tree, and most of a run is start-up, so this halves the file's time."""
+    pool = ThreadPoolExecutor(workers)
+    futures = {name: pool.submit(grade_cli, exercise_id, root) for name, root in roots.items()}
+    pool.shutdown(wait=False)
+    return futures
+
+
+def lost(checks: dict) -> set:
+    return {cid for cid, c in checks.items() if c["status"] != "passed"}
+
+
+def show(checks: dict) -> dict:
+    return {cid: (c["status"], c["message"][:300], c["hint"]) for cid, c in checks.items() if c["status"] != "passed"}

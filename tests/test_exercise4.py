@@ -4,10 +4,6 @@ the static detector's rules on small sources."""
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,7 +12,7 @@ from autograder.forbidden import analyse, is_forbidden
 from autograder.suites.exercise4 import AXES_HINT, CHANNEL_SUM_HINT, DTYPE_HINT, FLIP_HINT, OFF_BY_ONE_HINT
 from autograder.device import DEVICE_HINT
 
-from conftest import checks_by_id, write_mutant
+from conftest import lost, show, start_gradings, write_mutant
 
 VECTORISED = Path(__file__).parent / "vectorised"
 
@@ -32,31 +28,6 @@ USES_CORR2D = {"corr2d_values", "corr2d_gradients", "conv2d_module", "learn_kern
                "corr2d_multi_in", "corr2d_multi_in_out", "dtype_follows_input", "device", "inputs_unchanged"}
 VALUES_OF_CORR2D = {"corr2d_values", "corr2d_gradients", "conv2d_module", "learn_kernel", "learn_kernel_other",
                     "corr2d_multi_in", "corr2d_multi_in_out"}
-
-
-def grade_cli(exercise_id: str, root: Path) -> dict:
-    """One full `grade --format json` run in a subprocess -> checks by id."""
-    proc = subprocess.run([sys.executable, "-m", "autograder", exercise_id, "--submission", str(root), "--format", "json"],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.stdout.strip(), proc.stderr[-2000:]
-    return checks_by_id(json.loads(proc.stdout))
-
-
-def start_gradings(exercise_id: str, roots: dict, workers: int = 2) -> dict:
-    """Grade every submission of ``roots`` (name -> folder), two at a time: each grading is a
-    separate process tree, and most of a run is start-up, so this halves the file's time."""
-    pool = ThreadPoolExecutor(workers)
-    futures = {name: pool.submit(grade_cli, exercise_id, root) for name, root in roots.items()}
-    pool.shutdown(wait=False)
-    return futures
-
-
-def lost(checks: dict) -> set:
-    return {cid for cid, c in checks.items() if c["status"] != "passed"}
-
-
-def show(checks: dict) -> dict:
-    return {cid: (c["status"], c["message"][:300], c["hint"]) for cid, c in checks.items() if c["status"] != "passed"}
 
 
 TORCH_ZEROS = (NEW_ZEROS, NEW_ZEROS.replace("X.new_zeros", "torch.zeros"))

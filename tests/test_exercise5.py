@@ -2,10 +2,6 @@
 the intended checks with the intended message; a vectorised solution earns full marks."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +9,7 @@ import pytest
 from autograder.device import DEVICE_HINT
 from autograder.suites.exercise5 import AXES_HINT, DTYPE_HINT, NO_PAD_HINT, SUM_HINT, ZERO_PAD_HINT
 
-from conftest import checks_by_id, write_mutant
+from conftest import lost, show, start_gradings, write_mutant
 
 VECTORISED = Path(__file__).parent / "vectorised"
 
@@ -33,31 +29,6 @@ USES_POOL2D = {"pool2d_max", "pool2d_avg", "pool2d_gradients", "dtype_follows_in
 USES_STRIDED = {"pool2d_strided_default_stride", "pool2d_strided_padding", "pool2d_strided_channels",
                 "pool2d_strided_gradients", "dtype_follows_input", "device", "inputs_unchanged"}
 ONLY_POOL2D, ONLY_STRIDED = USES_POOL2D - USES_STRIDED, USES_STRIDED - USES_POOL2D
-
-
-def grade_cli(exercise_id: str, root: Path) -> dict:
-    """One full `grade --format json` run in a subprocess -> checks by id."""
-    proc = subprocess.run([sys.executable, "-m", "autograder", exercise_id, "--submission", str(root), "--format", "json"],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.stdout.strip(), proc.stderr[-2000:]
-    return checks_by_id(json.loads(proc.stdout))
-
-
-def start_gradings(exercise_id: str, roots: dict, workers: int = 2) -> dict:
-    """Grade every submission of ``roots`` (name -> folder), two at a time: each grading is a
-    separate process tree, and most of a run is start-up, so this halves the file's time."""
-    pool = ThreadPoolExecutor(workers)
-    futures = {name: pool.submit(grade_cli, exercise_id, root) for name, root in roots.items()}
-    pool.shutdown(wait=False)
-    return futures
-
-
-def lost(checks: dict) -> set:
-    return {cid for cid, c in checks.items() if c["status"] != "passed"}
-
-
-def show(checks: dict) -> dict:
-    return {cid: (c["status"], c["message"][:300], c["hint"]) for cid, c in checks.items() if c["status"] != "passed"}
 
 
 # Each case: replacements in the reference, and the checks it must lose -> a hint they show
