@@ -58,7 +58,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
               help="text for people; json is the canonical document; the others are grade-book formats.")
 @click.option("--seed", type=int, default=api.PUBLIC_SEED, show_default=True,
               help="Seed of the visible checks (hidden checks derive their own).")
-@click.option("-k", "pattern", default=None, metavar="PATTERN", help="Run only the checks matching PATTERN.")
+@click.option("-k", "pattern", default=None, metavar="PATTERN", help="Run only the checks matching PATTERN (a check id selects exactly that check; otherwise a pytest -k expression).")
 @click.option("--sandbox", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
               help="auto: the strongest isolation available here (namespaces, rlimits); "
                    "none: the process split only (for platforms without them).")
