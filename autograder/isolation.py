@@ -361,7 +361,10 @@ def _unshare_plan(dirs: list, fallback: Plan | None) -> Plan | None:
     hide = [p for p in hide if os.path.exists(p) and not any(_inside(d, p) for d in dirs)]
     config = _limits_config(uid_ok=os.geteuid() == 0 and _other_readable(dirs)
                             and _other_readable([sys.prefix]))
-    config["mounts"] = {"hide": hide, "readonly": dirs, "tmp": "/tmp"}
+    # The private /tmp would also cover a kit or a Python that lives under /tmp (a CI clone,
+    # a venv): those are bound back, read-only, like the submission.
+    keep = [p for p in (str(PACKAGE_DIR), sys.prefix) if _inside(p, "/tmp")]
+    config["mounts"] = {"hide": hide, "readonly": dirs + keep, "tmp": "/tmp"}
     config["scratch"] = "/tmp"
     layers = base_layers() + ["unshare", "no-network", "private-filesystem", "read-only-submission", "private-tmp"]
     return Plan("auto", [unshare, *flags], layers, config, _env(), fallback)
