@@ -33,10 +33,20 @@ def strongest_level() -> str:
         launcher.close()
 
 
+CORRECT_REST = FAULTS / "correct_rest.py"
+REST_MARKER = b"# The correct rest of exercise1 is appended from tests/faults/correct_rest.py"
+
+
 def copy_submission(bank: Path, name: str, tmp_path: Path) -> Path:
-    """A private copy of one bank entry (attacks may delete or chmod what they can reach)."""
+    """A private copy of one bank entry (attacks may delete or chmod what they can reach).
+
+    A fault module that carries ``REST_MARKER`` holds only its faulty function; the correct
+    rest of exercise1 is appended, so every fault is graded next to working code."""
     root = tmp_path / name
     shutil.copytree(bank / name, root, symlinks=True)
+    for module in (root / "exercises").glob("*.py"):
+        if not module.is_symlink() and REST_MARKER in module.read_bytes():
+            module.write_bytes(module.read_bytes() + b"\n\n" + CORRECT_REST.read_bytes())
     return root
 
 
