@@ -93,3 +93,17 @@ def lost(checks: dict) -> set:
 
 def show(checks: dict) -> dict:
     return {cid: (c["status"], c["message"][:300], c["hint"]) for cid, c in checks.items() if c["status"] != "passed"}
+
+
+def assert_lost_with_hints(checks: dict, expected: dict) -> None:
+    """Exactly the checks of ``expected`` (id -> hint text or None) score 0, each with its hint;
+    a lost device check must have caught the output on the CPU."""
+    assert lost(checks) == set(expected), show(checks)
+    for cid, hint in expected.items():
+        assert checks[cid]["score"] == 0
+        if hint is not None:
+            assert hint in (checks[cid]["hint"] or ""), (cid, show(checks)[cid])
+    if "device" in expected:
+        device = checks["device"]
+        assert "returned a tensor on cpu" in device["message"], device["message"]
+        assert device["details"]["device_check"] in ("fake", "cuda", "mps")
