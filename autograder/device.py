@@ -2,16 +2,17 @@
 
 The worker (``autograder.drivers.fakedevice``) runs the student's function on the CPU and
 then with its inputs on an accelerator when torch sees one (``cuda``, ``mps``), else on a
-fake device (FakeTensorMode).  Here the reply becomes a verdict, with the same points
-either way, and the method used is reported through the check's ``note``
+fake device (``autograder.drivers.posing``: CPU tensors that pose as ``meta`` ones, with
+every op checked for mixed devices).  Here the reply becomes a verdict, with the same
+points either way, and the method used is reported through the check's ``note``
 (``details["device_check"]``: ``"cuda"``, ``"mps"`` or ``"fake"``).
 
 * real accelerator: the output must be on that device and match the student's own CPU
   output (a wrong value is the value checks' business, not this one's);
 * fake device: the output must be on the fake device, and no op may have mixed a tensor
   the code created on the CPU with the inputs.  A run the fake device cannot follow
-  (data-dependent control flow, ``.item()`` in a branch, ``.numpy()``) is *inconclusive*:
-  it passes, and the note says so.
+  (``.numpy()``, ``.tolist()``: they need a real CPU tensor) is *inconclusive*: it passes,
+  and the note says so.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ DEVICE_HINT = ("create every new tensor on the input's device and with its dtype
                "torch.zeros(shape, device=X.device, dtype=X.dtype) or torch.zeros_like(...); a bare "
                "torch.zeros(...) / torch.tensor(...) lives on the CPU, and in a module keep state in "
                "nn.Parameter or register_buffer so that .to(device) moves it")
-METHODS = {"fake": "fake device (FakeTensorMode; no GPU here)", "cuda": "CUDA GPU", "mps": "Apple MPS GPU"}
+METHODS = {"fake": "fake device (CPU tensors posing as another device; no GPU here)", "cuda": "CUDA GPU", "mps": "Apple MPS GPU"}
 
 
 def check_device(student: Any, func: str | None, args: list, kwargs: dict | None = None, *, name: str,

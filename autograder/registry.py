@@ -47,26 +47,17 @@ class Exercise:
         return STUBS_DIR / f"{self.module}.py"
 
 
-# Fake-device checks and optimizer steps import torch._dynamo (~1.2 s); the zygote imports
-# it while the parent is still starting, so no worker pays it during a check.
-WITH_DYNAMO = ("numpy", "torch", "torch._dynamo")
-
 EXERCISES: tuple[Exercise, ...] = (
     # numpy only: the worker must not import torch, both for speed and so that
     # "torch used instead of numpy" is visible in what the student's import loaded.
-    Exercise("exercise0", "exercise0_warmup", "Warm-up: losses, activations, softmax",
-             preload=WITH_DYNAMO),
+    Exercise("exercise0", "exercise0_warmup", "Warm-up: losses, activations, softmax"),
     Exercise("exercise1", "exercise1_numpy_net", "Two-layer network in numpy", preload=("numpy",)),
     Exercise("exercise2", "exercise2_manual_backprop", "Manual backprop, numerical gradients, autograd"),
-    Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load",
-             preload=WITH_DYNAMO),
-    Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution",
-             preload=WITH_DYNAMO),
-    Exercise("exercise5", "exercise5_pool2d", "Pooling",
-             preload=WITH_DYNAMO),
+    Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load"),
+    Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution"),
+    Exercise("exercise5", "exercise5_pool2d", "Pooling"),
     Exercise("exercise6", "exercise6_fizzbuzz", "FizzBuzz trainer", budget_s=60.0),
-    Exercise("exercise7", "exercise7_linear_regression", "Linear regression, data pipeline, device helpers",
-             preload=WITH_DYNAMO),
+    Exercise("exercise7", "exercise7_linear_regression", "Linear regression, data pipeline, device helpers"),
 )
 
 

@@ -159,7 +159,8 @@ def main(argv: list[str]) -> None:
         importlib.import_module(name)
         loaded.append(name)
     if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+        from autograder.drivers import lean
+        lean.prepare()
     from autograder import child, isolation, wire  # noqa: F401 - warm the worker's own imports
     import ctypes  # noqa: F401
     import resource  # noqa: F401

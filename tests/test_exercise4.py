@@ -251,12 +251,14 @@ def branches(X, K):
     return X * 2 if X.sum() > 0 else X
 def uses_item(X, K):
     return X * K.sum().item()
+def to_numpy(X, K):
+    return torch.from_numpy(X.numpy() * 2)
 '''
 
 
 @pytest.mark.parametrize("func, status, device", [("good", "ok", "meta"), ("zeros", "ok", "cpu"),
-                                                   ("mixes", "mismatch", None), ("branches", "inconclusive", None),
-                                                   ("uses_item", "ok", "meta")])
+                                                   ("mixes", "mismatch", None), ("branches", "ok", "meta"),
+                                                   ("uses_item", "ok", "meta"), ("to_numpy", "inconclusive", None)])
 def test_fake_device_driver(tmp_path, func, status, device):
     import torch
     from autograder.drivers import fakedevice

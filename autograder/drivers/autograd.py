@@ -5,6 +5,8 @@ import warnings
 
 import torch
 
+from autograder.drivers.vjp import weighted_sum
+
 
 def call_with_grad(worker, func: str, args: list, kwargs: dict | None = None, *, wrt: list[int],
                    grad_output=None) -> dict:
@@ -23,10 +25,7 @@ def call_with_grad(worker, func: str, args: list, kwargs: dict | None = None, *,
     grads = [None] * len(wrt)
     if isinstance(result, torch.Tensor) and result.requires_grad and (
             grad_output is None or tuple(result.shape) == tuple(grad_output.shape)):
-        upstream = torch.ones_like(result) if grad_output is None else grad_output.to(result.device, result.dtype)
-        # <result, upstream> has the same gradients as backpropagating ``upstream``, without
-        # passing grad_outputs, whose shape validation imports sympy (~0.4 s per worker).
-        grads = list(torch.autograd.grad((result * upstream).sum(), [args[i] for i in wrt], allow_unused=True))
+        grads = list(torch.autograd.grad(weighted_sum(result, grad_output), [args[i] for i in wrt], allow_unused=True))
     return {"result": result.detach() if isinstance(result, torch.Tensor) else result, "grads": grads}
 
 

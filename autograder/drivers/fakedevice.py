@@ -5,19 +5,14 @@ input on another device.  Which device depends on what this machine has:
 
 * ``cuda`` / ``mps`` when torch sees one: real tensors, real results (the parent compares
   them with the CPU run);
-* otherwise a *fake* device: torch's ``FakeTensorMode`` with the inputs as fake tensors on
-  ``meta``.  Nothing is computed, but every op checks devices, so code that creates a
-  tensor on the CPU and mixes it in fails ("Expected all tensors to be on the same
-  device"), and code that returns a fresh CPU tensor returns a fake tensor on ``cpu``.
-  ``meta`` rather than a fake ``cuda:0``: on a CPU-only build, Python indexing and
-  ``copy_`` on fake CUDA tensors hit CUDA's device guard (MEASURED_FACTS), while fake
-  ``meta`` tensors behave like any accelerator's for device propagation.
+* otherwise a *fake* device (``autograder.drivers.posing``): the inputs and the module's
+  tensors pose as ``meta`` tensors while computing on the CPU, and every op is checked the
+  way an accelerator checks devices.  Code that creates a tensor on the CPU and mixes it
+  in fails ("Expected all tensors to be on the same device"); code that fills a fresh CPU
+  tensor returns a tensor on ``cpu``.
 
-The fake run happens under ``no_grad`` (grad-tracked ops on fake tensors can abort the
-process) on small inputs (fake mode runs loop code ~250× slower than real).  Code whose
-control flow depends on values (``if X.sum() > 0``, ``.item()`` used in a branch, boolean
-masks) cannot be followed on fake tensors: that is reported as ``inconclusive``, never as
-a failure.  The first use costs ≈1.2 s (torch._dynamo is imported).
+The fake run happens under ``no_grad``.  Code that needs a real CPU tensor (``.numpy()``,
+``.tolist()``) cannot be followed: that is reported as ``inconclusive``, never as a failure.
 """
 from __future__ import annotations
 
@@ -26,9 +21,10 @@ from typing import Any
 
 import torch
 
+from autograder.drivers import posing
 from autograder.drivers.ops import Recorder
 
-FAKE_DEVICE = "meta"
+FAKE_DEVICE = str(posing.DEVICE)
 
 
 def _accelerator() -> str | None:
@@ -81,15 +77,14 @@ def _where(worker: Any, exc: BaseException) -> str | None:
 
 def _describe(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
-        shape = [int(d) if isinstance(d, int) else str(d) for d in value.shape]
+        shape = [int(d) for d in value.shape]
         return {"device": str(value.device), "dtype": str(value.dtype).removeprefix("torch."), "shape": shape}
     return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
 
 
 def _is_mismatch(exc: BaseException) -> bool:
     text = str(exc)
-    return type(exc).__name__ == "FakeTensorDeviceMismatchError" or "same device" in text \
-        or "found at least two devices" in text or "not on the expected device" in text
+    return "same device" in text or "found at least two devices" in text or "not on the expected device" in text
 
 
 def run(worker: Any, func: str | None, args: list, kwargs: dict | None = None, *, cls: str | None = None,
@@ -130,8 +125,6 @@ def run(worker: Any, func: str | None, args: list, kwargs: dict | None = None, *
     reply.update(method="fake", device=FAKE_DEVICE, result=None)
     try:
         reply.update(status="ok", result=_describe(_fake_run(target, net, args, kwargs)))
-    except NotImplementedError:
-        raise
     except Exception as exc:  # noqa: BLE001 - classified below, the parent decides
         reply.update(status="mismatch" if _is_mismatch(exc) else "inconclusive",
                      message=f"{type(exc).__name__}: {str(exc).strip()[:500]}", where=_where(worker, exc))
@@ -139,20 +132,16 @@ def run(worker: Any, func: str | None, args: list, kwargs: dict | None = None, *
 
 
 def _fake_run(target, net, args: list, kwargs: dict) -> Any:
-    from torch._subclasses.fake_tensor import FakeTensorMode
-    from torch.fx.experimental.symbolic_shapes import ShapeEnv
-
     if net is not None:
         overwrite = torch.__future__.get_overwrite_module_params_on_conversion()
-        torch.__future__.set_overwrite_module_params_on_conversion(True)
+        torch.__future__.set_overwrite_module_params_on_conversion(True)  # parameters become Posing ones
         try:
-            net.to(FAKE_DEVICE)
+            with torch.no_grad(), posing.DeviceGuard():
+                net.to(FAKE_DEVICE)
         finally:
             torch.__future__.set_overwrite_module_params_on_conversion(overwrite)
-    mode = FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv())
-    fake = lambda t: mode.from_tensor(t.to(FAKE_DEVICE), static_shapes=True)  # noqa: E731
-    fake_args, fake_kwargs = _map(args, fake), _map(kwargs, fake)
-    with torch.no_grad(), mode:
+    fake_args, fake_kwargs = _map(args, posing.posing), _map(kwargs, posing.posing)
+    with torch.no_grad(), posing.DeviceGuard():
         return target(*fake_args, **fake_kwargs)
 
 

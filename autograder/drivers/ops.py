@@ -20,6 +20,8 @@ import sys
 from typing import Any
 
 import torch
+
+from autograder.drivers.vjp import weighted_sum
 from torch.utils._python_dispatch import TorchDispatchMode
 
 FORBIDDEN_OP = re.compile(r"conv(?:olution|[123]d|_transpose|_tbc|_depthwise)|thnn_conv|slow_conv|pool[123]d|max_unpool")
@@ -33,15 +35,18 @@ class Recorder(TorchDispatchMode):
         self.path = path
         self.display = display
         self.found: dict[str, str | None] = {}
+        self.verdicts: dict[Any, bool] = {}  # per op overload: a learn_kernel call runs ~7000 ops
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
         return False  # no torch._dynamo import (≈1.4 s) just to record ops
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        name = func.name()
-        if name not in self.found and FORBIDDEN_OP.search(name):
-            self.found[name] = self._where()
+        forbidden = self.verdicts.get(func)
+        if forbidden is None:
+            forbidden = self.verdicts[func] = bool(FORBIDDEN_OP.search(func.name()))
+        if forbidden and func.name() not in self.found:
+            self.found[func.name()] = self._where()
         return func(*args, **(kwargs or {}))
 
     def _where(self) -> str | None:
@@ -74,15 +79,11 @@ def _detach(value: Any) -> Any:
 
 
 def _weighted_sum(result: torch.Tensor, grad_output: Any) -> torch.Tensor | None:
-    """``sum(grad_output * result)``: its gradient is the vector-Jacobian product with
-    ``grad_output``.  Passing ``grad_outputs`` to autograd instead would import sympy
-    (≈1.4 s, via torch.fx.experimental.symbolic_shapes) on first use in each worker.
-    None when the shapes differ: the parent reports the wrong shape, not a broadcast error."""
-    if grad_output is None:
-        return result.sum()
-    if tuple(grad_output.shape) != tuple(result.shape):
+    """``vjp.weighted_sum``, or None when the shapes differ: the parent reports the wrong
+    shape, not an error."""
+    if grad_output is not None and tuple(grad_output.shape) != tuple(result.shape):
         return None
-    return (result * grad_output.to(result.device, result.dtype)).sum()
+    return weighted_sum(result, grad_output)
 
 
 def call(worker: Any, func: str, args: list, kwargs: dict | None = None, *, wrt: list | tuple = (),

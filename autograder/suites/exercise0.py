@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.device import check_device, note_method
+from autograder.drivers.vjp import weighted_sum
 from autograder.suite import CheckFailed, Mistake, check, expect, expect_unchanged
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -62,7 +63,7 @@ def _value_and_grads(fn, args, kwargs, wrt, upstream):
     out = fn(*leaves, **kwargs)
     grads = None
     if out.requires_grad and out.shape == upstream.shape:
-        found = torch.autograd.grad(out, [leaves[i] for i in wrt], upstream, allow_unused=True)
+        found = torch.autograd.grad(weighted_sum(out, upstream), [leaves[i] for i in wrt], allow_unused=True)
         grads = None if any(g is None for g in found) else tuple(g.detach() for g in found)
     return out.detach(), grads
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from autograder.drivers.vjp import weighted_sum
 from autograder.handles import Handle, accelerators, as_value, nn_layer, odict, read_state_file
 from autograder.suite import CheckFailed, Mistake, check, check_gradient, describe_type, expect, oracle
 from autograder.wire import TensorValue
@@ -85,7 +86,7 @@ def mylinear_expected(reference, state, X, upstream=None):
         with torch.no_grad():
             return ref(X)
     out = ref(X)
-    out.backward(upstream)
+    weighted_sum(out, upstream).backward()
     return out.detach(), {"weight": ref.weight.grad, "bias": ref.bias.grad}
 
 
@@ -110,7 +111,7 @@ def net_expected(reference, factory, state, X, upstream=None):
         with torch.no_grad():
             return ref(X)
     out = ref(X)
-    out.backward(upstream)
+    weighted_sum(out, upstream).backward()
     return out.detach(), {k: p.grad for k, p in ref.named_parameters()}
 
 
