@@ -37,7 +37,10 @@ def prepare() -> dict:
 
 
 def _seed_disable_dynamo() -> int:
-    probe = torch._disable_dynamo(lambda: None).__code__
+    disable = getattr(torch, "_disable_dynamo", None)
+    if disable is None:  # a torch without the lazy wrapper
+        return 0
+    probe = disable(lambda: None).__code__
     seeded = 0
     for obj in gc.get_objects():
         if type(obj) is types.FunctionType and obj.__code__ is probe:
