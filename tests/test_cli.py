@@ -135,3 +135,16 @@ def test_sys_exit_and_timeout(tmp_path):
     assert checks["forward"]["status"] == "error" and "SystemExit" in checks["forward"]["message"]
     assert checks["loss"]["status"] == "timeout" and "did not return within" in checks["loss"]["message"]
     assert checks["backward"]["status"] == "not_attempted"
+
+
+def test_the_api_leaves_torch_threads_as_it_found_them():
+    """Checks run with one intra-op thread (the grader's side of the run); a notebook that
+    calls ``autograder.grade`` gets its own setting back."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        autograder.grade("exercise0", submission=str(SOLUTIONS_DIR), pattern="relu")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
