@@ -210,6 +210,9 @@ def _main(argv: list[str]) -> None:
     port, token, preload = argv
     for name in filter(None, preload.split(",")):
         importlib.import_module(name)
+    if "torch" in sys.modules:  # as the zygote does (see autograder.drivers.lean)
+        from autograder.drivers import lean
+        lean.prepare()
     sock = socket.create_connection(("127.0.0.1", int(port)))
     sock.sendall(token.encode())
     configure_process()

@@ -251,3 +251,17 @@ def test_cli_reports_the_level_and_leaves_nothing_running(level):
     assert document["sandbox"] == "none" and document["sandbox_layers"][0] == "process-split"
     bad = subprocess.run(command + ["--sandbox", "bogus"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
+
+
+def test_spawn_launcher_grades_like_the_zygote(monkeypatch):
+    """The launcher of platforms without fork and fd passing (Windows): one fresh interpreter
+    per worker, with the same torch set-up, fake device and recorder as a zygote's worker."""
+    from autograder import api, sandbox
+    from conftest import checks_by_id
+    monkeypatch.setattr(api, "make_launcher", lambda preload, **_: sandbox.SpawnLauncher(preload))
+    document = autograder.grade("exercise4", submission=str(registry.SOLUTIONS_DIR),
+                                pattern="device or learn_kernel or corr2d_values")
+    checks = checks_by_id(document)
+    assert set(checks) == {"device", "learn_kernel", "learn_kernel_other", "corr2d_values"}
+    assert all(c["status"] == "passed" for c in checks.values()), checks
+    assert checks["device"]["details"]["device_check"] in ("fake", "cuda", "mps")
