@@ -28,7 +28,8 @@ DEVICE_HINT = ("create every new tensor on the input's device and with its dtype
                "torch.zeros(shape, device=X.device, dtype=X.dtype) or torch.zeros_like(...); a bare "
                "torch.zeros(...) / torch.tensor(...) lives on the CPU, and in a module keep state in "
                "nn.Parameter or register_buffer so that .to(device) moves it")
-METHODS = {"fake": "fake device (CPU tensors posing as another device; no GPU here)", "cuda": "CUDA GPU", "mps": "Apple MPS GPU"}
+METHODS = {"fake": "fake device (no GPU here: CPU tensors posing as another device)", "cuda": "CUDA GPU",
+           "mps": "Apple MPS GPU"}
 
 
 def check_device(student: Any, func: str | None, args: list, kwargs: dict | None = None, *, name: str,
@@ -62,7 +63,7 @@ def _judge_fake(reply: dict, *, name: str, note: Callable) -> None:
     where = f"\n  at {reply['where']}" if isinstance(reply.get("where"), str) else ""
     status = reply.get("status")
     if status == "mismatch":
-        raise CheckFailed(f"{name}: with its inputs on another device ({METHODS['fake']}), your code mixed them "
+        raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, your code mixed them "
                           f"with a tensor it created on the CPU ({reply.get('message', '')}){where}", DEVICE_HINT)
     if status == "inconclusive":
         note(f"device check ({name}) inconclusive on the fake device, not counted against you: "
@@ -73,7 +74,7 @@ def _judge_fake(reply: dict, *, name: str, note: Callable) -> None:
         note(f"device check ({name}): the result is not a tensor; nothing to check", device_check_inconclusive=True)
         return
     if result["device"] != reply.get("device"):
-        raise CheckFailed(f"{name}: with its inputs on another device ({METHODS['fake']}), it returned a tensor "
+        raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, it returned a tensor "
                           f"on {result['device']} (the output must stay on the input's device)", DEVICE_HINT)
 
 
