@@ -1,7 +1,8 @@
 """The zygote: a clean process that imported only numpy/torch and forks one worker per request.
 
 Started by the parent with ``python -I -m autograder.zygote FD MODULES CONFIG TAG``, inside
-the sandbox's namespaces when there are any (see ``isolation``).  It never runs a parallel
+the sandbox's namespaces when there are any (``isolation`` plans them, ``confine`` applies
+them here).  It never runs a parallel
 torch op (a fork after one deadlocks the child, see MEASURED_FACTS) and never loads a
 reference or a suite, so a forked worker inherits libraries and nothing else.
 
@@ -38,18 +39,18 @@ class _State:
 def _worker_namespace(state: _State) -> None:
     """In the forked child: become PID 1 of a new pid + mount namespace, with a /proc that
     shows its own processes only (the intermediate process exits at once)."""
-    from autograder import isolation
+    from autograder import confine
     if not state.pidns:
         return
     try:
-        isolation._call("unshare", isolation.CLONE_NEWPID | isolation.CLONE_NEWNS)
+        confine._call("unshare", confine.CLONE_NEWPID | confine.CLONE_NEWNS)
     except OSError:
-        isolation.unshare_pid()
+        confine.unshare_pid()
     if os.fork() != 0:
         os._exit(0)
     try:
-        isolation._call("mount", b"none", b"/", None, isolation.MS_REC | isolation.MS_PRIVATE, None)
-        isolation._call("mount", b"proc", b"/proc", b"proc", isolation.MS_NOSUID | isolation.MS_NODEV, None)
+        confine._call("mount", b"none", b"/", None, confine.MS_REC | confine.MS_PRIVATE, None)
+        confine._call("mount", b"proc", b"/proc", b"proc", confine.MS_NOSUID | confine.MS_NODEV, None)
     except OSError:
         pass
 
@@ -62,7 +63,7 @@ def _become_worker(control: socket.socket, state: _State) -> None:
     socket.send_fds(control, [json.dumps({"pid": os.getpid()}).encode()], [ours.fileno()])
     ours.close()
     control.close()
-    from autograder import child, isolation
+    from autograder import child, confine
     scratch = state.config.get("scratch")
     if scratch:
         try:
@@ -76,7 +77,7 @@ def _become_worker(control: socket.socket, state: _State) -> None:
             tempfile.tempdir = None  # a preloaded library (torch._dynamo) cached the zygote's
         except OSError:
             pass
-    isolation.harden_worker(state.config)
+    confine.harden_worker(state.config)
     child.configure_process()
     child.serve(theirs)
 
@@ -100,11 +101,11 @@ def _sweep(state: _State, *, everything: bool = False, wait: float = 0.0) -> Non
     """Kill adopted orphans (and, with ``everything``, the workers too)."""
     if not state.subreaper:
         return
-    from autograder import isolation
+    from autograder import confine
     deadline = time.monotonic() + wait
     while True:
         state.workers = {p for p in state.workers if _alive(p)}
-        if not isolation.sweep_children(set() if everything else state.workers):
+        if not confine.sweep_children(set() if everything else state.workers):
             return
         if time.monotonic() >= deadline:
             return
@@ -121,16 +122,16 @@ def _alive(pid: int) -> bool:
 
 def _probe(state: _State) -> list:
     """What a worker will get: tried once in a throwaway fork, reported to the parent."""
-    from autograder import isolation
+    from autograder import confine
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(r)
             layers = []
-            if state.config.get("pidns") and isolation.unshare_pid():
+            if state.config.get("pidns") and confine.unshare_pid():
                 layers.append("pid-namespace")
-            layers += isolation.harden_worker(state.config)
+            layers += confine.harden_worker(state.config)
             os.write(w, json.dumps(layers).encode())
         finally:
             os._exit(0)
@@ -152,8 +153,8 @@ def main(argv: list[str]) -> None:
     state = _State(config)
     failed = []
     if config.get("mounts"):
-        from autograder import isolation
-        failed = isolation.apply_mounts(config["mounts"])
+        from autograder import confine
+        failed = confine.apply_mounts(config["mounts"])
     loaded = []
     for name in filter(None, argv[1].split(",")) if len(argv) > 1 else []:
         importlib.import_module(name)
@@ -161,13 +162,13 @@ def main(argv: list[str]) -> None:
     if "torch" in sys.modules:
         from autograder.drivers import lean
         lean.prepare()
-    from autograder import child, isolation, wire  # noqa: F401 - warm the worker's own imports
+    from autograder import child, confine, wire  # noqa: F401 - warm the worker's own imports
     import ctypes  # noqa: F401
     import resource  # noqa: F401
     layers = _probe(state) if (config.get("limits") or config.get("pidns")) else []
     state.pidns = "pid-namespace" in layers
     if config.get("sweep") and sys.platform.startswith("linux"):
-        state.subreaper = isolation.set_subreaper()
+        state.subreaper = confine.set_subreaper()
         if state.subreaper:
             layers.append("orphan-sweep")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically

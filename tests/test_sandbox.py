@@ -103,7 +103,8 @@ def test_the_worker_sees_only_what_it_needs(probe, level):
     listener = socket.create_server(("127.0.0.1", 0))  # reachable from the host, not from the sandbox
     port = str(listener.getsockname()[1])
     secret = [str(registry.SOLUTIONS_DIR), str(registry.SUITES_DIR), str(registry.KIT_ROOT / "tests"),
-              str(registry.PACKAGE_DIR / "references.py"), str(registry.PACKAGE_DIR / "plugin.py")]
+              str(registry.PACKAGE_DIR / "references.py"), str(registry.PACKAGE_DIR / "plugin.py"),
+              str(registry.PACKAGE_DIR / "isolation.py")]
     launcher, session = open_session(probe, "auto")
     try:
         seen = call(session, "view", [port, *secret, str(probe / "probe.py")])
@@ -116,7 +117,7 @@ def test_the_worker_sees_only_what_it_needs(probe, level):
     assert seen["pid"] == 1 and seen["procs"] == [1]  # its own pid namespace, its own /proc
     assert seen["visible"] == {**{p: False for p in secret}, str(probe / "probe.py"): True}
     assert seen["submission_writable"] is False
-    assert seen["modules"] == ["autograder", "autograder.child", "autograder.isolation", "autograder.wire"]
+    assert seen["modules"] == ["autograder", "autograder.child", "autograder.confine", "autograder.wire"]
     assert seen["cwd"].startswith("/tmp/work-")
     assert "HOME" in seen["env"] and not {"PYTHONPATH", "GITHUB_TOKEN"} & set(seen["env"])
     limits = seen["limits"]
