@@ -30,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Callable
 
 MODES = ("auto", "none")
 
@@ -66,8 +67,23 @@ class Plan:
     layers: list  # what the parent set up (the zygote adds what it managed itself)
     config: dict  # for the zygote and its workers
     env: dict
-    fallback: "Plan | None" = None
+    # The next weaker plan, or a function that makes it: making the weaker plans walks
+    # sys.prefix (≈0.08 s before the zygote can start), worth it only when this one fails.
+    fallback: "Plan | Callable[[], Plan | None] | None" = None
     cleanup: list = dataclasses.field(default_factory=list)  # folders to remove after the run
+
+    def weaker(self) -> "Plan | None":
+        if callable(self.fallback):
+            self.fallback = self.fallback()
+        return self.fallback
+
+    def made(self) -> list["Plan"]:
+        """This plan and the weaker ones made so far (they may have staged folders)."""
+        plans, plan = [], self
+        while isinstance(plan, Plan):
+            plans.append(plan)
+            plan = plan.fallback
+        return plans
 
 
 def base_layers() -> list:
@@ -102,10 +118,12 @@ def plan(mode: str, submission_dirs: list) -> Plan:
             none.mode = "auto"
         return none
     dirs = [os.path.realpath(d) for d in submission_dirs]
-    fallback = _rlimits_only(dirs)
-    unshare = _unshare_plan(dirs, fallback)
-    bwrap = _bwrap_plan(dirs, unshare or fallback)
-    return bwrap or unshare or fallback
+
+    def weaker() -> Plan:
+        rlimits = _rlimits_only(dirs)
+        return _unshare_plan(dirs, rlimits) or rlimits
+
+    return _bwrap_plan(dirs, weaker) or weaker()
 
 
 def _other_readable(dirs: list, limit: int = 5000) -> bool:
@@ -241,7 +259,7 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _bwrap_plan(dirs: list, fallback: Plan | None) -> Plan | None:
+def _bwrap_plan(dirs: list, fallback: Callable[[], Plan]) -> Plan | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return None

@@ -227,10 +227,11 @@ class ZygoteLauncher:
             # fall back to the next weaker plan rather than fail.
             code = self.process.poll()
             self._stop()
-            if self.plan.fallback is None:
+            weaker = self.plan.weaker()
+            if weaker is None:
                 what = "did not start" if message is None else f"exited with status {code}"
                 raise WorkerDied(f"the zygote {what} while importing {','.join(self.preload)}")
-            self.plan = self.plan.fallback
+            self.plan = weaker
             self._start()
 
     def namespaced(self) -> bool:
@@ -278,11 +279,9 @@ class ZygoteLauncher:
     def close(self) -> None:
         import shutil
         self._stop()
-        plan = self._first_plan  # the plans fallen back from may have staged folders too
-        while plan is not None:
+        for plan in self._first_plan.made():  # the plans fallen back from may have staged folders too
             for folder in plan.cleanup:
                 shutil.rmtree(folder, ignore_errors=True)
-            plan = plan.fallback
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
 

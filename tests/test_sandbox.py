@@ -165,7 +165,7 @@ def test_fallback_when_the_namespaces_are_refused(probe):
     """A runner that refuses namespaces (bwrap installed but blocked): the next plan runs."""
     weak = isolation.plan("none", [])
     broken = isolation.Plan("auto", ["/bin/false"], isolation.base_layers() + ["bubblewrap"], {}, weak.env,
-                            fallback=weak)
+                            fallback=lambda: weak)  # made only now that it is needed
     from autograder.sandbox import ZygoteLauncher
     launcher = ZygoteLauncher(("numpy",), broken)
     session = Session(launcher, Submission(str(probe / "probe.py"), "probe", "probe.py"))
@@ -176,6 +176,17 @@ def test_fallback_when_the_namespaces_are_refused(probe):
     finally:
         session.close()
         launcher.close()
+
+
+def test_weaker_plans_are_made_only_when_needed(probe):
+    """Making the unshare and rlimits plans walks sys.prefix; with bwrap working, nobody asks."""
+    plan = isolation.plan("auto", [str(probe)])
+    if "bubblewrap" not in plan.layers:
+        pytest.skip("bubblewrap cannot create namespaces here")
+    assert callable(plan.fallback) and plan.made() == [plan]
+    weaker = plan.weaker()
+    assert isinstance(weaker, isolation.Plan) and "bubblewrap" not in weaker.layers
+    assert plan.made()[:2] == [plan, weaker]
 
 
 def test_rlimits_only_without_namespace_tools(probe, monkeypatch):
