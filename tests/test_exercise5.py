@@ -25,9 +25,10 @@ POOL2D_BODY = NEW_ZEROS + """
 STRIDED_HEAD = "(kh, kw), (ph, pw) = pool_size, padding"
 IMPORT = ("import torch\n", "import torch\nimport torch.nn.functional as F\n")
 
-USES_POOL2D = {"pool2d_max", "pool2d_avg", "pool2d_gradients", "dtype_follows_input", "device", "inputs_unchanged"}
+USES_POOL2D = {"pool2d_max", "pool2d_avg", "pool2d_gradients", "pool2d_other_inputs", "dtype_follows_input",
+               "device", "inputs_unchanged"}
 USES_STRIDED = {"pool2d_strided_default_stride", "pool2d_strided_padding", "pool2d_strided_channels",
-                "pool2d_strided_gradients", "dtype_follows_input", "device", "inputs_unchanged"}
+                "pool2d_strided_gradients", "pool2d_other_inputs", "dtype_follows_input", "device", "inputs_unchanged"}
 ONLY_POOL2D, ONLY_STRIDED = USES_POOL2D - USES_STRIDED, USES_STRIDED - USES_POOL2D
 
 
@@ -43,13 +44,14 @@ MUTANTS = {
          (STRIDED_HEAD, "(kh, kw), (ph, pw) = pool_size, (0, 0)"),
          ("X = X.unsqueeze(0)", "X.unsqueeze_(0)")],
         {"dtype_follows_input": DTYPE_HINT, "device": DEVICE_HINT, "pool2d_avg": SUM_HINT, "pool2d_gradients": SUM_HINT,
-         "pool2d_strided_padding": NO_PAD_HINT,
+         "pool2d_strided_padding": NO_PAD_HINT, "pool2d_other_inputs": None,
          "inputs_unchanged": "must leave its inputs as they were"}),
     "zero_padding_for_max": ([('fill = float("-inf") if mode == "max" else 0.0', "fill = 0.0")],
-                             {"pool2d_strided_padding": ZERO_PAD_HINT}),
+                             {"pool2d_strided_padding": ZERO_PAD_HINT, "pool2d_other_inputs": ZERO_PAD_HINT}),
     # rows and columns of the window swapped: square windows still work
     "wrong_axes": ([("X[i:i + p_h, j:j + p_w]", "X[i:i + p_w, j:j + p_h]")],
-                   {"pool2d_max": AXES_HINT, "pool2d_avg": AXES_HINT, "pool2d_gradients": None}),
+                   {"pool2d_max": AXES_HINT, "pool2d_avg": AXES_HINT, "pool2d_gradients": None,
+                    "pool2d_other_inputs": None}),
 }
 
 

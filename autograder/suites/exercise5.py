@@ -100,12 +100,12 @@ def _stride1_cases(rng, mode):
 
 # ---------------------------------------------------------------- pool2d (stride 1)
 
-@check(points=15, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].max() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+@check(points=12, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].max() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
 def test_pool2d_max(student, rng):
     expect_cases(_stride1_cases(rng, "max"), Guarded(student).pool2d)
 
 
-@check(points=15, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].mean() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+@check(points=12, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].mean() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
 def test_pool2d_avg(student, rng):
     expect_cases(_stride1_cases(rng, "avg"), Guarded(student).pool2d)
 
@@ -163,7 +163,7 @@ def test_pool2d_strided_default_stride(student, rng):
                mistakes=strided_mistakes(X, pool, None, (0, 0), mode))
 
 
-@check(points=15, hint="pad first (-inf for max, 0 for avg; ph rows above and below, pw columns left and right), "
+@check(points=11, hint="pad first (-inf for max, 0 for avg; ph rows above and below, pw columns left and right), "
                        "then take windows every sh rows and sw columns; avg divides by p_h * p_w")
 def test_pool2d_strided_padding(student, rng):
     g = Guarded(student)
@@ -210,6 +210,33 @@ def test_pool2d_strided_gradients(student, rng):
                      lambda Xg, mode=mode: oracle(Xg, (2, 2), (2, 2), (0, 0), mode),
                      name=f"pool2d_strided(X, (2, 2), stride=(2, 2), mode={mode!r}) with X (2, 6, 6)",
                      mistakes=strided_mistakes(X, (2, 2), (2, 2), (0, 0), mode))
+
+
+NON_SQUARE = [(2, 3), (3, 2), (2, 4), (4, 2), (3, 4), (4, 3)]
+
+
+@check(points=10, hidden=True, hint="the same pooling at sizes, windows and strides drawn at final grading: "
+                                    "nothing may depend on the public checks' inputs")
+def test_pool2d_other_inputs(student, rng):
+    """Inputs drawn from the hidden seed, so outputs recorded for the public seed earn nothing.
+    Each draw keeps what the public checks catch catchable: a non-square window (swapped
+    axes), more than one element per window (avg as a sum), padding 1 (ignored padding) and
+    an all-negative input for max (zero padding)."""
+    g = Guarded(student)
+    for mode in ("max", "avg"):
+        h, w = (int(v) for v in rng.integers(5, 9, size=2))
+        pool = NON_SQUARE[int(rng.integers(len(NON_SQUARE)))]
+        X = t(rng.standard_normal((h, w)))
+        expect(g.pool2d(X, pool, mode=mode), oracle(X, pool, (1, 1), mode=mode),
+               name=f"pool2d(X, {pool}, mode={mode!r}) with X {h}×{w}", mistakes=pool_mistakes(X, pool, mode))
+        shape = (int(rng.integers(1, 4)), h, w)
+        stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        X = t(rng.standard_normal(shape))
+        if mode == "max":
+            X = -X.abs() - 0.5
+        expect(g.pool2d_strided(X, pool, stride=stride, padding=(1, 1), mode=mode), oracle(X, pool, stride, (1, 1), mode),
+               name=f"pool2d_strided(X, {pool}, stride={stride}, padding=(1, 1), mode={mode!r}) with X {shape}",
+               mistakes=strided_mistakes(X, pool, stride, (1, 1), mode))
 
 
 # ---------------------------------------------------------------- contract: dtype, device, inputs
