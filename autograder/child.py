@@ -205,14 +205,23 @@ def configure_process() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
 
 
-def _main(argv: list[str]) -> None:
-    """Entry point for ``SpawnLauncher``: ``python -I -m autograder.child PORT TOKEN MODULES``."""
-    port, token, preload = argv
-    for name in filter(None, preload.split(",")):
+def preload(modules: str) -> list[str]:
+    """Import the exercise's preload (``"numpy,torch"``) and set torch up for workers
+    (``autograder.drivers.lean``); done once by the zygote, or by each spawned worker."""
+    loaded = []
+    for name in filter(None, modules.split(",")):
         importlib.import_module(name)
-    if "torch" in sys.modules:  # as the zygote does (see autograder.drivers.lean)
+        loaded.append(name)
+    if "torch" in sys.modules:
         from autograder.drivers import lean
         lean.prepare()
+    return loaded
+
+
+def _main(argv: list[str]) -> None:
+    """Entry point for ``SpawnLauncher``: ``python -I -m autograder.child PORT TOKEN MODULES``."""
+    port, token, modules = argv
+    preload(modules)
     sock = socket.create_connection(("127.0.0.1", int(port)))
     sock.sendall(token.encode())
     configure_process()

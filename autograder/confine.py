@@ -18,8 +18,8 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNS = 0x00020000
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
-PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+
 
 @functools.cache
 def _libc():
@@ -62,7 +62,7 @@ def apply_mounts(mounts: dict) -> list:
     if tmp:
         try:
             _call("mount", b"tmpfs", tmp.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                  f"size={int(mounts.get('tmp_size', 64 * 1024**2))},mode=1777".encode())
+                  f"size={int(mounts['tmp_size'])},mode=1777".encode())
         except OSError:
             failed.append("private-tmp")
     for path, fd in held.items():
@@ -75,21 +75,6 @@ def apply_mounts(mounts: dict) -> list:
         finally:
             os.close(fd)
     return sorted(set(failed))
-
-
-def can_unshare_pid() -> bool:
-    """Whether a forked child may create a pid namespace (tested in a throwaway fork)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _call("unshare", CLONE_NEWPID)
-            os._exit(0)
-        except BaseException:  # noqa: BLE001
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
 
 
 def unshare_pid() -> bool:

@@ -19,7 +19,6 @@ subreaper) and killed at the next spawn and at exit.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -74,7 +73,7 @@ def _become_worker(control: socket.socket, state: _State) -> None:
             os.chdir(path)
             os.environ["HOME"] = os.environ["TMPDIR"] = path
             import tempfile
-            tempfile.tempdir = None  # a preloaded library (torch._dynamo) cached the zygote's
+            tempfile.tempdir = None  # a preloaded library may have cached the zygote's
         except OSError:
             pass
     confine.harden_worker(state.config)
@@ -155,14 +154,8 @@ def main(argv: list[str]) -> None:
     if config.get("mounts"):
         from autograder import confine
         failed = confine.apply_mounts(config["mounts"])
-    loaded = []
-    for name in filter(None, argv[1].split(",")) if len(argv) > 1 else []:
-        importlib.import_module(name)
-        loaded.append(name)
-    if "torch" in sys.modules:
-        from autograder.drivers import lean
-        lean.prepare()
-    from autograder import child, confine, wire  # noqa: F401 - warm the worker's own imports
+    from autograder import child, confine, wire  # noqa: F401 - wire: warm the worker's own imports
+    loaded = child.preload(argv[1] if len(argv) > 1 else "")
     import ctypes  # noqa: F401
     import resource  # noqa: F401
     layers = _probe(state) if (config.get("limits") or config.get("pidns")) else []

@@ -20,10 +20,10 @@ import tempfile
 from typing import Any
 
 import torch
-
-from autograder.drivers.vjp import weighted_sum
 from torch import nn
 from torch.utils import data
+
+from autograder.drivers.vjp import weighted_sum
 
 # standard layers the parent may ask for by name (nothing else is looked up on torch.nn)
 NN_LAYERS = frozenset({"Linear", "ReLU", "Sequential", "LayerNorm", "BatchNorm1d", "Tanh", "Sigmoid", "Identity", "Flatten"})

@@ -20,9 +20,9 @@ import sys
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from autograder.drivers.vjp import weighted_sum
-from torch.utils._python_dispatch import TorchDispatchMode
 
 FORBIDDEN_OP = re.compile(r"conv(?:olution|[123]d|_transpose|_tbc|_depthwise)|thnn_conv|slow_conv|pool[123]d|max_unpool")
 
