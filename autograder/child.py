@@ -199,9 +199,8 @@ def serve(sock: Any) -> None:
 
 
 def configure_process() -> None:
-    """Settings every worker needs before running student code."""
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+    """Settings every worker needs before running student code (a preloaded torch already
+    runs one thread: ``preload``); a torch the student imports later reads this."""
     os.environ["OMP_NUM_THREADS"] = "1"
 
 
