@@ -5,12 +5,12 @@ Notebook use::
     import autograder
     result = autograder.grade("exercise1", submission="path/to/repo")
 
-Attributes are imported on first use so that the sandboxed child, which imports this
-package for its wire format, loads nothing else of the grader.
+Attributes are imported on first use: a worker imports this package only to reach
+``autograder.worker``, and must load nothing else of the grader.
 """
 from __future__ import annotations
 
-__all__ = ["grade", "list_exercises", "generate_stubs"]
+__all__ = ["grade", "list_exercises", "generate_stubs", "Kit"]
 __version__ = "0.1.0"
 
 
@@ -18,7 +18,10 @@ def __getattr__(name: str):
     if name in ("grade", "list_exercises"):
         from autograder import api
         return getattr(api, name)
+    if name == "Kit":
+        from autograder.kit import Kit
+        return Kit
     if name == "generate_stubs":
-        from autograder.stubgen import generate_stubs
+        from autograder.release.stubgen import generate_stubs
         return generate_stubs
     raise AttributeError(f"module 'autograder' has no attribute {name!r}")

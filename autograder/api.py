@@ -6,10 +6,11 @@ import shlex
 from pathlib import Path
 from typing import Sequence
 
-from autograder import registry
+from autograder.kit import Kit, UnknownExercise
 from autograder.registry import Exercise
-from autograder.isolation import MODES as SANDBOX_MODES
-from autograder.sandbox import Session, Submission, make_launcher
+from autograder.sandbox.isolation import MODES as SANDBOX_MODES
+from autograder.sandbox.session import Session, Submission
+from autograder.sandbox.zygote import make_launcher
 
 PUBLIC_SEED = 0
 
@@ -18,18 +19,16 @@ class UsageError(ValueError):
     """A mistake in how the grader was called (unknown exercise, missing folder)."""
 
 
-def list_exercises() -> list[dict]:
+def list_exercises(*, kit: Kit | None = None) -> list[dict]:
+    kit = kit or Kit.installed()
     return [{"id": ex.id, "title": ex.title, "module": ex.module, "max_score": ex.max_score}
-            for ex in registry.EXERCISES]
+            for ex in kit.exercises]
 
 
-def resolve_exercises(names: Sequence[str] | str) -> list[Exercise]:
-    names = [names] if isinstance(names, str) else list(names)
-    if names == ["all"]:
-        return list(registry.EXERCISES)
+def resolve_exercises(names: Sequence[str] | str, *, kit: Kit | None = None) -> list[Exercise]:
     try:
-        return [registry.find(name) for name in names]
-    except registry.UnknownExercise as exc:
+        return (kit or Kit.installed()).resolve(names)
+    except UnknownExercise as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -45,18 +44,20 @@ def submission_folder(root: Path) -> Path:
 
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
-          seed: int = PUBLIC_SEED, pattern: str | None = None, sandbox: str = "auto") -> dict:
+          seed: int = PUBLIC_SEED, pattern: str | None = None, sandbox: str = "auto",
+          kit: Kit | None = None) -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
     ``submission`` is a student repository root (containing ``exercises/``) or a folder that
     holds the exercise modules directly.  ``sandbox="auto"`` runs student code inside the
     strongest isolation available here, ``"none"`` with the process split only (the report's
-    ``sandbox`` and ``sandbox_layers`` say what was in force).  Returns the canonical result
-    document.
+    ``sandbox`` and ``sandbox_layers`` say what was in force).  ``kit`` is what grades
+    (default: the installed kit).  Returns the canonical result document.
     """
     if sandbox not in SANDBOX_MODES:
         raise UsageError(f"unknown sandbox mode {sandbox!r}; choose from {', '.join(SANDBOX_MODES)}")
-    chosen = resolve_exercises(exercises)
+    kit = kit or Kit.installed()
+    chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
     folder = submission_folder(root)
     preload = tuple(dict.fromkeys(m for ex in chosen for m in ex.preload))
@@ -65,8 +66,8 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     try:
         sessions = {ex.id: Session(launcher, _locate(folder, root, ex)) for ex in chosen}
         try:
-            from autograder.runner import run_suites
-            return run_suites(exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
+            from autograder.engine.runner import run_suites
+            return run_suites(kit=kit, exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
                               reproduce=_reproducer(submission, seed), sandbox=launcher.describe)
         finally:
             for session in sessions.values():

@@ -50,6 +50,15 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def _require_instructor_kit(command: str):
+    """The installed kit, unless it is a student release (which has no solutions)."""
+    from autograder.kit import Kit
+    kit = Kit.installed()
+    if kit.is_release:
+        _fail(f"this is a student release: `grade {command}` needs the instructor's kit")
+    return kit
+
+
 @main.command("run")
 @click.argument("exercise")
 @click.option("--submission", "-s", default=".", show_default=True, metavar="DIR",
@@ -67,7 +76,7 @@ def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None
 
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
     """
-    from autograder.report import SuiteError, all_passed
+    from autograder.engine.report import SuiteError, all_passed
     try:
         document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox)
     except api.UsageError as exc:
@@ -81,9 +90,10 @@ def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None
 @main.command("list")
 def list_() -> None:
     """List the exercises and their points."""
-    from autograder import registry
-    for ex in api.list_exercises():
-        hidden = registry.hidden_checks(ex["id"])  # a student release: say what is graded later
+    from autograder.kit import Kit
+    kit = Kit.installed()
+    for ex in api.list_exercises(kit=kit):
+        hidden = kit.hidden_checks(ex["id"])  # a student release: say what is graded later
         split = (f"  ({ex['max_score'] - hidden['points']:g} public, {hidden['points']:g} in "
                  f"{hidden['checks']} hidden check{'s' if hidden['checks'] != 1 else ''} at final grading)" if hidden and hidden["checks"] else "")
         click.echo(f"{ex['id']:<12} {ex['max_score']:>4} pts  {ex['title']}  ({ex['module']}.py){split}")
@@ -96,10 +106,8 @@ def list_() -> None:
 def release(out: str, exercises: str | None, no_verify: bool) -> None:
     """Write the student template: stubs, engine, public suites with recorded expected
     values, README, classroom workflow; no solution code and no hidden checks."""
-    from autograder import registry
-    if registry.RELEASE is not None:
-        _fail("this is a student release: `grade release` needs the instructor's kit")
-    from autograder.release import ReleaseError, build
+    _require_instructor_kit("release")
+    from autograder.release.build import ReleaseError, build
     names = [n.strip() for n in exercises.split(",") if n.strip()] if exercises else None
     try:
         manifest = build(out, exercises=names, verify=not no_verify)
@@ -119,7 +127,8 @@ def release(out: str, exercises: str | None, no_verify: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report stubs that differ from the solutions; exit 1 if any.")
 def stubs(check: bool) -> None:
     """Regenerate exercises/ from solutions/ (solution regions become NotImplementedError)."""
-    from autograder.stubgen import StubError, generate_stubs
+    _require_instructor_kit("stubs")
+    from autograder.release.stubgen import StubError, generate_stubs
     try:
         changed = generate_stubs(check=check)
     except (StubError, OSError) as exc:
@@ -134,12 +143,14 @@ def stubs(check: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report whether classroom.yml is out of date; exit 1 if so.")
 def workflow(check: bool) -> None:
     """Regenerate classroom.yml (the student repositories' GitHub Actions workflow) from the registry."""
-    from autograder.workflow import WORKFLOW_PATH, render_workflow
-    text = render_workflow()
-    current = WORKFLOW_PATH.read_text(encoding="utf-8") if WORKFLOW_PATH.exists() else None
+    kit = _require_instructor_kit("workflow")
+    from autograder.release.workflow import render_workflow, workflow_path
+    path = workflow_path(kit)
+    text = render_workflow(kit.exercises)
+    current = path.read_text(encoding="utf-8") if path.exists() else None
     if current == text:
         return
-    click.echo(f"{'out of date' if check else 'wrote'}: {WORKFLOW_PATH}")
+    click.echo(f"{'out of date' if check else 'wrote'}: {path}")
     if check:
         sys.exit(EXIT_FAILED)
-    WORKFLOW_PATH.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")

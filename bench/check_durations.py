@@ -17,11 +17,14 @@ import subprocess
 import sys
 import time
 
-from autograder import registry
+from autograder.kit import Kit
+from autograder.registry import Exercise
+
+KIT = Kit.installed()
 
 
-def run_once(exercise: registry.Exercise) -> tuple[float, dict[str, float]]:
-    command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(registry.SOLUTIONS_DIR),
+def run_once(exercise: Exercise) -> tuple[float, dict[str, float]]:
+    command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(KIT.solutions_dir),
                "--format", "json"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -39,7 +42,7 @@ def main() -> None:
     parser.add_argument("exercises", nargs="+")
     args = parser.parse_args()
     for name in args.exercises:
-        exercise = registry.find(name)
+        exercise = KIT.find(name)
         run_once(exercise)  # warm the page cache
         walls, durations = [], {}
         for _ in range(args.runs):

@@ -14,7 +14,9 @@ import subprocess
 import sys
 import time
 
-from autograder import registry
+from autograder.kit import Kit
+
+KIT = Kit.installed()
 
 
 def wall(command: list[str]) -> float:
@@ -26,13 +28,13 @@ def wall(command: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("exercises", nargs="*", default=[ex.id for ex in registry.EXERCISES])
+    parser.add_argument("exercises", nargs="*", default=[ex.id for ex in KIT.exercises])
     args = parser.parse_args()
     torch_import = [sys.executable, "-c", "import torch"]
     print(f"{'exercise':<12} {'grade (s)':>10} {'import torch (s)':>17} {'ratio':>6}  note")
     for name in args.exercises:
-        exercise = registry.find(name)
-        command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(registry.SOLUTIONS_DIR)]
+        exercise = KIT.find(name)
+        command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(KIT.solutions_dir)]
         wall(command)  # warm the page cache once
         grades, imports = [], []
         for _ in range(args.runs):

@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.sandbox import Session, Submission, make_launcher
+from autograder.sandbox.session import Session, Submission
+from autograder.sandbox.zygote import make_launcher
 
 MODULE = "def ok():\n    return 42\n"
 

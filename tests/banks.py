@@ -1,15 +1,15 @@
 """Helpers for the cheat and fault banks (tests/cheats/, tests/faults/) and the sandbox tests."""
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import time
 from pathlib import Path
 
 import autograder
-from autograder import isolation, registry
-from autograder.sandbox import process_tag
+from autograder.sandbox import isolation
+from autograder.sandbox.process import process_tag
+from conftest import KIT
 
 TESTS = Path(__file__).resolve().parent
 CHEATS = TESTS / "cheats"
@@ -25,7 +25,7 @@ LEVELS = ["auto", "none"]
 
 def strongest_level() -> str:
     """What ``--sandbox auto`` gives on this machine (``full`` where bubblewrap works)."""
-    from autograder.sandbox import make_launcher
+    from autograder.sandbox.zygote import make_launcher
     launcher = make_launcher((), sandbox="auto", submission_dirs=[str(TESTS)])
     try:
         return launcher.describe()["sandbox"]
@@ -50,14 +50,10 @@ def copy_submission(bank: Path, name: str, tmp_path: Path) -> Path:
     return root
 
 
-def grade(root: Path, mode: str, *, pattern: str | None = None, call_timeout: float | None = None,
-          monkeypatch=None) -> dict:
-    if call_timeout is not None:
-        assert monkeypatch is not None
-        patched = tuple(dataclasses.replace(ex, call_timeout=call_timeout) if ex.id == "exercise1" else ex
-                        for ex in registry.EXERCISES)
-        monkeypatch.setattr(registry, "EXERCISES", patched)
-    document = autograder.grade("exercise1", submission=root, sandbox=mode, pattern=pattern)
+def grade(root: Path, mode: str, *, pattern: str | None = None, call_timeout: float | None = None) -> dict:
+    """exercise1 of ``root``, graded at ``mode``; ``call_timeout`` shortens each call's limit."""
+    kit = KIT if call_timeout is None else KIT.with_exercise("exercise1", call_timeout=call_timeout)
+    document = autograder.grade("exercise1", submission=root, sandbox=mode, pattern=pattern, kit=kit)
     if mode == "none":
         assert document["sandbox"] == "none", document["sandbox_layers"]
     return document

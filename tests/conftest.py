@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import autograder
-from autograder import registry
+from autograder.kit import Kit
+
+KIT = Kit.installed()  # the kit under test; tests that need a variant build one (KIT.with_exercise)
 
 # The cheat and fault banks are student submissions (one ships its own conftest.py that
 # would empty the collection): the tests copy them, pytest never collects or loads them.
@@ -26,10 +28,10 @@ def write_mutant(tmp_path: Path, exercise_id: str, replacements: list[tuple[str,
 
     Every ``old`` must occur in the reference, so a mutant can never silently equal it.
     """
-    exercise = registry.find(exercise_id)
-    source = exercise.solution_path.read_text(encoding="utf-8")
+    exercise = KIT.find(exercise_id)
+    source = KIT.solution_path(exercise).read_text(encoding="utf-8")
     for old, new in replacements:
-        assert old in source, f"mutation target not found in {exercise.solution_path.name}: {old!r}"
+        assert old in source, f"mutation target not found in {KIT.solution_path(exercise).name}: {old!r}"
         source = source.replace(old, new)
     folder = tmp_path / "exercises"
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,7 +40,7 @@ def write_mutant(tmp_path: Path, exercise_id: str, replacements: list[tuple[str,
 
 
 def write_submission(tmp_path: Path, exercise_id: str, source: str | bytes) -> Path:
-    exercise = registry.find(exercise_id)
+    exercise = KIT.find(exercise_id)
     folder = tmp_path / "exercises"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{exercise.module}.py"

@@ -8,8 +8,9 @@ import sys
 import pytest
 
 import autograder
-from autograder.registry import SOLUTIONS_DIR, STUBS_DIR
-from conftest import checks_by_id, write_submission
+from conftest import KIT, checks_by_id, write_submission
+
+SOLUTIONS_DIR, STUBS_DIR = KIT.solutions_dir, KIT.stubs_dir
 
 GRADE = [sys.executable, "-m", "autograder"]
 

@@ -5,7 +5,7 @@ and every gradient that autograd computes *through the student's function* (in t
 ``autograd:call_with_grad_watched``) is compared with them, in float32 and float64, for
 several shapes and all three reductions.  Two checks grade numerical stability at |x| of
 100 and 1000 (finite values, finite gradients, no warnings); one that outputs stay on the
-inputs' device (``autograder.device``: a real GPU when there is one, else a fake device).
+inputs' device (``check_device``: a real GPU when there is one, else a fake device).
 Known wrong implementations
 are recognised by their outputs (values or gradients), computed here from their formulas.
 """
@@ -15,9 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.device import check_device, note_method
-from autograder.drivers.vjp import weighted_sum
-from autograder.suite import CheckFailed, Mistake, check, expect, expect_unchanged
+from autograder.checks import (CheckFailed, Mistake, check, check_device, expect, expect_inputs_unchanged, note_method,
+                               randn, weighted_sum)
 
 REDUCTIONS = ("mean", "sum", "none")
 ARGS = {  # positional argument names, for messages
@@ -43,10 +42,6 @@ WARNING_HINT = "stay in torch (no numpy, no math) and take exp of non-positive n
 
 # ---------------------------------------------------------------- helpers
 
-def randn(rng, shape, dtype, scale=1.0):
-    return torch.from_numpy(np.asarray(rng.standard_normal(shape) * scale)).to(dtype)
-
-
 def describe(func, args, kwargs, seed):
     shown = ", ".join(ARGS[func][: len(args)]) + "".join(f", {k}={v!r}" for k, v in kwargs.items())
     shape = tuple(args[0].shape)
@@ -68,9 +63,9 @@ def _value_and_grads(fn, args, kwargs, wrt, upstream):
     return out.detach(), grads
 
 
-def graded_call(student, seed, rng, func, args, kwargs=None, *, oracle, wrt=(0,), wrong=()):
+def graded_call(student, seed, rng, func, args, kwargs=None, *, truth, wrt=(0,), wrong=()):
     """Call the student's ``func`` through autograd in the worker; compare its value, then the
-    gradients of ``<result, upstream>`` (random upstream), with the oracle's.
+    gradients of ``<result, upstream>`` (random upstream), with those of ``truth`` (torch's own).
 
     ``wrong`` is a list of ``(hint, fn)``: known wrong implementations, recognised by their
     value or, when the values agree, by their gradients.
@@ -78,9 +73,9 @@ def graded_call(student, seed, rng, func, args, kwargs=None, *, oracle, wrt=(0,)
     kwargs = dict(kwargs or {})
     wrt = list(wrt)
     name = describe(func, args, kwargs, seed)
-    shape_of = oracle(*args, **kwargs)
-    upstream = randn(rng, tuple(shape_of.shape), shape_of.dtype)
-    expected, expected_grads = _value_and_grads(oracle, args, kwargs, wrt, upstream)
+    shape_of = truth(*args, **kwargs)
+    upstream = randn(rng, *shape_of.shape, dtype=shape_of.dtype)
+    expected, expected_grads = _value_and_grads(truth, args, kwargs, wrt, upstream)
     value_mistakes, grad_mistakes = [], []
     for hint, fn in wrong:
         try:
@@ -105,18 +100,18 @@ def graded_call(student, seed, rng, func, args, kwargs=None, *, oracle, wrt=(0,)
                mistakes=[Mistake(m.hint, m.output[k]) for m in grad_mistakes])
 
 
-def other_reductions(oracle, reduction):
+def other_reductions(truth, reduction):
     """Known mistakes: returning another reduction than the one asked for."""
     return [(f"reduction={reduction!r} was asked for, but you returned the {other!r} reduction: "
              "'mean' averages every element, 'sum' adds them, 'none' returns them elementwise",
-             lambda *a, _o=other, **k: oracle(*a, **{**k, "reduction": _o}))
+             lambda *a, _o=other, **k: truth(*a, **{**k, "reduction": _o}))
             for other in REDUCTIONS if other != reduction]
 
 
 def loss_cases(rng):
     """(y_hat, y) pairs: three shapes, float32 and float64, differences of both signs."""
     for shape, dtype in CASES:
-        yield randn(rng, shape, dtype, 2.0), randn(rng, shape, dtype)
+        yield randn(rng, *shape, dtype=dtype, scale=2.0), randn(rng, *shape, dtype=dtype)
 
 
 # ---------------------------------------------------------------- losses
@@ -126,7 +121,7 @@ def test_l1_loss(student, rng, seed):
     for y_hat, y in loss_cases(rng):
         for reduction in REDUCTIONS:
             graded_call(student, seed, rng, "l1_loss", [y_hat, y], {"reduction": reduction}, wrt=(0, 1),
-                        oracle=F.l1_loss, wrong=other_reductions(F.l1_loss, reduction))
+                        truth=F.l1_loss, wrong=other_reductions(F.l1_loss, reduction))
 
 
 def _half_mse(y_hat, y, reduction="mean"):
@@ -138,7 +133,7 @@ def test_l2_loss(student, rng, seed):
     for y_hat, y in loss_cases(rng):
         for reduction in REDUCTIONS:
             graded_call(student, seed, rng, "l2_loss", [y_hat, y], {"reduction": reduction}, wrt=(0, 1),
-                        oracle=_half_mse, wrong=[
+                        truth=_half_mse, wrong=[
                             ("the notes' L2 loss has a ½: 0.5 * (y_hat - y) ** 2 (yours is twice too large)",
                              lambda a, b, reduction: F.mse_loss(a, b, reduction=reduction)),
                             *other_reductions(_half_mse, reduction)])
@@ -178,38 +173,38 @@ def test_huber_loss(student, rng, seed):
         for y_hat, y in loss_cases(rng):
             for reduction in REDUCTIONS:
                 graded_call(student, seed, rng, "huber_loss", [y_hat, y], {"delta": delta, "reduction": reduction},
-                            wrt=(0, 1), oracle=_huber, wrong=[*HUBER_MISTAKES, *other_reductions(_huber, reduction)])
+                            wrt=(0, 1), truth=_huber, wrong=[*HUBER_MISTAKES, *other_reductions(_huber, reduction)])
     # exactly at the kink |d| = delta (dyadic numbers: the difference is exact in float32)
     y = torch.tensor([0.25, -0.5, 1.0, 0.0, -2.0, 0.75], dtype=torch.float32)
     y_hat = y + torch.tensor([1.5, -1.5, 1.5, -1.5, 0.5, 3.0], dtype=torch.float32)
     graded_call(student, seed, rng, "huber_loss", [y_hat, y], {"delta": 1.5, "reduction": "none"}, wrt=(0, 1),
-                oracle=_huber, wrong=HUBER_MISTAKES)
+                truth=_huber, wrong=HUBER_MISTAKES)
 
 
 # ---------------------------------------------------------------- activations
 
 def activation_cases(rng):
     for shape, dtype in CASES:
-        yield randn(rng, shape, dtype, 3.0)
+        yield randn(rng, *shape, dtype=dtype, scale=3.0)
 
 
 @check(points=8, hint="1 / (1 + exp(-x)), written so that exp never overflows (see the docstring)")
 def test_sigmoid(student, rng, seed):
     for x in activation_cases(rng):
-        graded_call(student, seed, rng, "sigmoid", [x], oracle=torch.sigmoid)
+        graded_call(student, seed, rng, "sigmoid", [x], truth=torch.sigmoid)
 
 
 @check(points=8, hint="tanh(x) = 2 * sigmoid(2x) - 1 = (1 - exp(-2x)) / (1 + exp(-2x))")
 def test_tanh(student, rng, seed):
     for x in activation_cases(rng):
-        graded_call(student, seed, rng, "tanh", [x], oracle=torch.tanh, wrong=[
+        graded_call(student, seed, rng, "tanh", [x], truth=torch.tanh, wrong=[
             ("that is the sigmoid, not tanh: tanh(x) = 2 * sigmoid(2x) - 1", torch.sigmoid)])
 
 
 @check(points=5, hint="max(x, 0) elementwise: x.clamp(min=0)")
 def test_relu(student, rng, seed):
     for x in activation_cases(rng):
-        graded_call(student, seed, rng, "relu", [x], oracle=torch.relu, wrong=[
+        graded_call(student, seed, rng, "relu", [x], truth=torch.relu, wrong=[
             ("ReLU keeps positive values and zeroes the negative ones (you kept the negative ones)",
              lambda x: x.clamp(max=0))])
 
@@ -230,9 +225,9 @@ def softmax_mistakes(x, dim):
 def test_softmax(student, rng, seed):
     for shape, dtype, dim in (((4, 5), torch.float32, None), ((3, 4, 5), torch.float64, 1),
                               ((3, 4, 5), torch.float32, 0), ((2, 6), torch.float64, 0)):
-        x = randn(rng, shape, dtype, 2.0)
+        x = randn(rng, *shape, dtype=dtype, scale=2.0)
         kwargs = {} if dim is None else {"dim": dim}
-        graded_call(student, seed, rng, "softmax", [x], kwargs, oracle=F.softmax if dim is not None else
+        graded_call(student, seed, rng, "softmax", [x], kwargs, truth=F.softmax if dim is not None else
                     (lambda x: F.softmax(x, dim=-1)), wrong=softmax_mistakes(x, -1 if dim is None else dim))
 
 
@@ -260,11 +255,11 @@ def _pick(logits, target, reduction):
                        "then the reduction over the N samples")
 def test_cross_entropy(student, rng, seed):
     for (n, c), dtype in (((6, 4), torch.float32), ((5, 3), torch.float64), ((1, 10), torch.float32)):
-        logits = randn(rng, (n, c), dtype, 2.0)
+        logits = randn(rng, n, c, dtype=dtype, scale=2.0)
         target = torch.from_numpy(rng.integers(0, c, size=n)).to(torch.int64)
         for reduction in REDUCTIONS:
             graded_call(student, seed, rng, "cross_entropy", [logits, target], {"reduction": reduction},
-                        oracle=_ce, wrong=ce_mistakes(reduction))
+                        truth=_ce, wrong=ce_mistakes(reduction))
 
 
 def _bce(p, y, reduction="mean"):
@@ -279,7 +274,7 @@ def test_binary_cross_entropy(student, rng, seed):
         if shape == (7,):
             y = torch.from_numpy(rng.uniform(0, 1, size=shape)).to(dtype)  # soft targets
         for reduction in REDUCTIONS:
-            graded_call(student, seed, rng, "binary_cross_entropy", [p, y], {"reduction": reduction}, oracle=_bce,
+            graded_call(student, seed, rng, "binary_cross_entropy", [p, y], {"reduction": reduction}, truth=_bce,
                         wrong=[("the loss is the *negative* log-likelihood: -(y log p + (1 - y) log(1 - p))",
                                 lambda p, y, reduction: -_bce(p, y, reduction)),
                                *other_reductions(_bce, reduction)])
@@ -287,9 +282,9 @@ def test_binary_cross_entropy(student, rng, seed):
 
 @check(points=6, hint="keep the batch dimension: X.reshape(X.shape[0], -1)")
 def test_flatten(student, rng, seed):
-    for x in (randn(rng, (2, 3, 4), torch.float32), randn(rng, (3, 2, 2, 5), torch.float64),
-              randn(rng, (4, 3, 2), torch.float32).transpose(0, 2), randn(rng, (5, 3), torch.float64)):
-        graded_call(student, seed, rng, "flatten", [x], oracle=lambda X: torch.flatten(X, start_dim=1), wrong=[
+    for x in (randn(rng, 2, 3, 4), randn(rng, 3, 2, 2, 5, dtype=torch.float64),
+              randn(rng, 4, 3, 2).transpose(0, 2), randn(rng, 5, 3, dtype=torch.float64)):
+        graded_call(student, seed, rng, "flatten", [x], truth=lambda X: torch.flatten(X, start_dim=1), wrong=[
             ("flatten keeps dimension 0 (the batch): (N, d1, d2, ...) -> (N, d1*d2*...); you flattened "
              "everything into one dimension", lambda X: X.reshape(-1)),
             ("flatten keeps dimension 0 (the batch) and merges all the others: reshape(X.shape[0], -1)",
@@ -315,9 +310,9 @@ def _naive_tanh(x):
 def test_stable_sigmoid_tanh(student, rng, seed):
     for dtype in (torch.float32, torch.float64):
         x = extreme_inputs(dtype)
-        graded_call(student, seed, rng, "sigmoid", [x], oracle=torch.sigmoid,
+        graded_call(student, seed, rng, "sigmoid", [x], truth=torch.sigmoid,
                     wrong=[(SIGMOID_NAIVE_HINT, _naive_sigmoid)])
-        graded_call(student, seed, rng, "tanh", [x], oracle=torch.tanh, wrong=[
+        graded_call(student, seed, rng, "tanh", [x], truth=torch.tanh, wrong=[
             (TANH_NAIVE_HINT, _naive_tanh),
             ("tanh from a sigmoid that overflows: " + SIGMOID_NAIVE_HINT, lambda x: 2 * _naive_sigmoid(2 * x) - 1)])
 
@@ -331,13 +326,13 @@ def _naive_softmax(x, dim=-1):
 def test_stable_softmax_cross_entropy(student, rng, seed):
     for dtype in (torch.float32, torch.float64):
         for scale in (100.0, 1000.0):
-            logits = randn(rng, (4, 5), dtype, scale)
-            graded_call(student, seed, rng, "softmax", [logits], oracle=lambda x: F.softmax(x, dim=-1),
+            logits = randn(rng, 4, 5, dtype=dtype, scale=scale)
+            graded_call(student, seed, rng, "softmax", [logits], truth=lambda x: F.softmax(x, dim=-1),
                         wrong=[(SOFTMAX_NAIVE_HINT, _naive_softmax), *softmax_mistakes(logits, -1)])
             target = torch.from_numpy(rng.integers(0, 5, size=4)).to(torch.int64)
             for reduction in ("none", "sum"):  # the choice of reduction is test_cross_entropy's business
                 graded_call(student, seed, rng, "cross_entropy", [logits, target], {"reduction": reduction},
-                            oracle=_ce, wrong=[
+                            truth=_ce, wrong=[
                                 (CE_NAIVE_HINT, lambda lg, t, reduction: F.nll_loss(torch.log(_naive_softmax(lg)), t,
                                                                                      reduction=reduction)),
                                 (CE_NAIVE_HINT, lambda lg, t, reduction: F.nll_loss(torch.log(F.softmax(lg, -1)), t,
@@ -349,23 +344,22 @@ def test_stable_softmax_cross_entropy(student, rng, seed):
 
 @check(points=4, hint="compute new tensors; never write into the inputs (no x -= ..., x[...] = ..., x.clamp_())")
 def test_inputs_unchanged(student, rng):
-    y_hat, y = randn(rng, (4, 5), torch.float64, 2.0), randn(rng, (4, 5), torch.float64)
-    x = randn(rng, (3, 4), torch.float32, 3.0)
+    y_hat, y = randn(rng, 4, 5, dtype=torch.float64, scale=2.0), randn(rng, 4, 5, dtype=torch.float64)
+    x = randn(rng, 3, 4, scale=3.0)
     p = torch.from_numpy(rng.uniform(0.05, 0.95, size=(4, 5)))
     target = torch.tensor([0, 2, 1], dtype=torch.int64)
     calls = [("l1_loss", (y_hat, y)), ("l2_loss", (y_hat, y)), ("huber_loss", (y_hat, y)), ("sigmoid", (x,)),
              ("tanh", (x,)), ("relu", (x,)), ("softmax", (x,)), ("cross_entropy", (x, target)),
              ("binary_cross_entropy", (p, y.abs().clamp(max=1))), ("flatten", (x,))]
     for func, args in calls:
-        before = [a.clone() for a in args]
-        expect_unchanged(student.call(func, *args).args, before, names=list(ARGS[func]), func=func)
+        expect_inputs_unchanged(student.args_after, func, args, names=list(ARGS[func]))
 
 
 @check(points=5, timeout=60, hint="create no tensors of your own, or create them on the input's device "
                                   "(torch.zeros_like(x), x.new_zeros(...), torch.arange(n, device=x.device))")
 def test_device(student, rng, seed, note):
-    x = randn(rng, (3, 4), torch.float32)
-    y = randn(rng, (3, 4), torch.float32)
+    x = randn(rng, 3, 4)
+    y = randn(rng, 3, 4)
     p = torch.from_numpy(rng.uniform(0.05, 0.95, size=(3, 4))).to(torch.float32)
     target = torch.tensor([0, 3, 1], dtype=torch.int64)
     calls = [("l1_loss", (x, y)), ("l2_loss", (x, y)), ("huber_loss", (x, y)), ("sigmoid", (x,)), ("tanh", (x,)),

@@ -2,7 +2,7 @@
 
 100 points.  Oracles: autograd on the same tensors (run here, in the parent), central finite
 differences in float64 (``check_gradient``), the exact gradients of the grader's own test
-functions (``autograder.drivers.backprop``) and the reference solution for the training loop.
+functions (``autograder.worker.drivers.backprop``) and the reference solution for the training loop.
 The ReLU mask convention (``h < 0`` or ``h <= 0``) is never penalised: inputs are continuous
 random numbers, where both give the same gradients.
 """
@@ -14,11 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.drivers.backprop import TEST_FUNCTIONS
-from autograder.suite import (CheckFailed, Mistake, check, check_gradient, compare, describe_type, expect,
-                              known_mistake)
-from autograder.verdict import StudentError
-from autograder.wire import TensorValue
+from autograder.checks import (TEST_FUNCTIONS, CheckFailed, Mistake, StudentError, TensorValue, as_tensor, check,
+                               check_gradient, compare, describe_type, expect, known_mistake)
 
 SIZES = (16, 30, 20, 5)  # N, D_in, H, D_out
 TOLERANCE = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-7, 1e-7)}  # (rtol, atol) for sums of products
@@ -39,13 +36,9 @@ ZERO_GRAD_HINT = ("zero both gradients after each update (w.grad.zero_()): backw
                   "steps use the sum of all the gradients so far")
 
 
-def tensor(array, dtype=torch.float64):
-    return torch.from_numpy(np.asarray(array, dtype=np.float64)).to(dtype)
-
-
 def net_problem(rng, sizes=SIZES, dtype=torch.float64):
     n, d_in, h, d_out = sizes
-    return [tensor(rng.standard_normal(shape), dtype) for shape in ((n, d_in), (n, d_out), (d_in, h), (h, d_out))]
+    return [as_tensor(rng.standard_normal(shape), dtype) for shape in ((n, d_in), (n, d_out), (d_in, h), (h, d_out))]
 
 
 def describe(func, args, seed):
@@ -222,15 +215,14 @@ def sigmoid_net_cases(rng):
     x, y, weights = sigmoid_net_problem(rng)
     yield "random (seeded)", x, y, weights
     x, y, weights = sigmoid_net_problem(rng, (7, 4, 3, 2))
-    yield "random torch float32", tensor(x, torch.float32), tensor(y, torch.float32), \
-        [tensor(w, torch.float32) for w in weights]
+    yield "random torch float32", as_tensor(x), as_tensor(y), [as_tensor(w) for w in weights]
 
 
 def _torch_net(x, y, weights):
     """The oracle in torch: returns (loss, gradients) by autograd, in the inputs' kind."""
     as_numpy = isinstance(x, np.ndarray)
-    x, y = (tensor(x), tensor(y)) if as_numpy else (x, y)
-    leaves = [(tensor(w) if as_numpy else w).clone().requires_grad_(True) for w in weights]
+    x, y = (as_tensor(x, torch.float64), as_tensor(y, torch.float64)) if as_numpy else (x, y)
+    leaves = [(as_tensor(w, torch.float64) if as_numpy else w).clone().requires_grad_(True) for w in weights]
     W0, b0, W1, b1 = leaves
     loss = F.mse_loss(torch.sigmoid(x @ W0 + b0) @ W1 + b1, y)
     grads = torch.autograd.grad(loss, leaves)
@@ -257,7 +249,7 @@ def _mistake_net(x, y, weights, *, out_sigmoid=False, scale="mean", no_sigmoid_g
     g_z = g_hidden if no_sigmoid_grad else g_hidden * hidden * (1 - hidden)
     grads = [x.T @ g_z, g_z.sum(0), hidden.T @ g_out, g_out.sum(0)]
     if not as_numpy:
-        grads = [tensor(g, weights[0].dtype) for g in grads]
+        grads = [as_tensor(g, weights[0].dtype) for g in grads]
     return loss, grads
 
 
@@ -360,7 +352,7 @@ def test_autograd_train(student, reference, rng, seed):
 @check(points=10, hint="y2 = x ** 3 is computed under torch.no_grad(), so autograd ignores it: the gradient is 2 * x")
 def test_partial_no_grad_grad(student, rng, seed):
     for shape, dtype in (((3, 4), torch.float64), ((5,), torch.float32)):
-        x = tensor(rng.standard_normal(shape), dtype)
+        x = as_tensor(rng.standard_normal(shape), dtype)
         expect(student.partial_no_grad_grad(x), 2 * x,
                name=f"partial_no_grad_grad(x) with x of shape {shape} {str(dtype).removeprefix('torch.')} (seed {seed})",
                mistakes=[Mistake("y2 = x ** 3 must be computed inside `with torch.no_grad():`, so that autograd does "

@@ -1,7 +1,7 @@
 """exercise3 — custom layers, parameters, initialisation, sharing, save/load.
 
 100 points.  Every student object is built and kept in the worker; the checks drive it
-through ``autograder.handles.Handle`` (weights, inputs and upstream gradients go in;
+through ``Handle`` (weights, inputs and upstream gradients go in;
 outputs, names, shapes, values and gradients come back as plain data).
 
 Statistical checks (the init functions) use one large layer, Linear(512, 256), so n = 131,072
@@ -22,12 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from autograder.drivers.vjp import weighted_sum
-from autograder.handles import Handle, accelerators, as_value, nn_layer, odict, read_state_file
-from autograder.suite import CheckFailed, Mistake, check, check_gradient, describe_type, expect, oracle
-from autograder.wire import TensorValue
-
-SIGMA = 6.0  # acceptance band of every statistical test, in standard deviations
+from autograder.checks import (CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check,
+                               check_gradient, describe_type, expect, nn_layer, odict, oracle, randn, read_state_file,
+                               weighted_sum, within)
 
 DATA_HINT = ("`.data` (or `.detach()`) in forward cuts the autograd graph, so no gradient reaches "
              "the parameters: compute `torch.matmul(X, self.weight) + self.bias` with the parameters themselves")
@@ -44,10 +41,6 @@ TIED_HINT = ("create the shared nn.Linear(8, 8) once and put the same object in 
 
 # ---------------------------------------------------------------- helpers
 
-def tensor(rng, *shape, dtype=torch.float32, scale=1.0, shift=0.0):
-    return torch.from_numpy(rng.standard_normal(shape) * scale + shift).to(dtype)
-
-
 def data_of(value, name):
     """The CPU tensor behind a TensorValue the worker sent, or a failed check."""
     if not isinstance(value, TensorValue) or value.data is None:
@@ -58,7 +51,7 @@ def data_of(value, name):
 def random_state(rng, shapes, *, positive=()):
     state = {}
     for name, shape in shapes.items():
-        t = tensor(rng, *shape)
+        t = randn(rng, *shape)
         state[name] = t.abs() + 0.5 if name in positive else t
     return state
 
@@ -126,12 +119,6 @@ def forward_uses_data(student, class_name):
     return lines
 
 
-def within(value, expected, sd, what):
-    if not abs(value - expected) <= SIGMA * sd:
-        raise CheckFailed(f"{what} is {value:.6g}, expected {expected:.6g} ± {SIGMA * sd:.2g} "
-                          f"({SIGMA:g} standard deviations)")
-
-
 # ---------------------------------------------------------------- CenteredLayer
 
 @check(points=6, hint="return X - X.mean(): the mean of the whole input, a scalar")
@@ -139,7 +126,7 @@ def test_centered_layer(student, rng):
     layer = Handle.new(student, "CenteredLayer", _label="CenteredLayer()")
     layer.require_module()
     for shape, dtype in (((7,), torch.float32), ((4, 8), torch.float32), ((2, 3, 5), torch.float64)):
-        X = tensor(rng, *shape, dtype=dtype, scale=3.0, shift=5.0)
+        X = randn(rng, *shape, dtype=dtype, scale=3.0, shift=5.0)
         mistakes = [Mistake("subtract the mean of the whole input (X.mean()), not of each column", X - X.mean(dim=0)),
                     Mistake("subtract the mean of the whole input (X.mean()), not of each row",
                             X - X.mean(dim=-1, keepdim=True))] if len(shape) > 1 else []
@@ -155,7 +142,7 @@ def test_centered_in_sequential(student, reference, rng):
                        "nn.Sequential(nn.Linear(8, 16), CenteredLayer())")
     state = random_state(rng, {"0.weight": (16, 8), "0.bias": (16,)})
     net.load(state)
-    X = tensor(rng, 4, 8)
+    X = randn(rng, 4, 8)
     got = net(X)
     expected = sequential_centered_expected(reference, state, X)
     expect(got, expected, name="nn.Sequential(nn.Linear(8, 16), CenteredLayer())(X)")
@@ -192,7 +179,7 @@ def _mylinear_case(student, reference, rng, in_units, units, n):
     layer.require_module()
     state = random_state(rng, {"weight": (in_units, units), "bias": (units,)})
     layer.load(state)
-    return layer, None, tensor(rng, n, in_units), state
+    return layer, None, randn(rng, n, in_units), state
 
 
 @check(points=7, hint="forward returns relu(X @ weight + bias)")
@@ -209,7 +196,7 @@ def test_mylinear_forward(student, reference, rng):
 @check(points=9, hint="gradients reach the parameters only through operations on the parameters themselves")
 def test_mylinear_gradients(student, reference, rng):
     layer, ref, X, state = _mylinear_case(student, reference, rng, 5, 3, 6)
-    upstream = tensor(rng, 6, 3)
+    upstream = randn(rng, 6, 3)
     result = layer.backward(X, grad_output=upstream)
     missing = [name for name in ("weight", "bias") if result.grads.get(name) is None]
     if missing or not result.connected:
@@ -235,7 +222,7 @@ def test_mylinear_gradients(student, reference, rng):
 @check(points=5, hidden=True, hint="MyLinear must work for any in_units and units")
 def test_mylinear_other_sizes(student, reference, rng):
     layer, _, X, state = _mylinear_case(student, reference, rng, 7, 2, 9)
-    upstream = tensor(rng, 9, 2)
+    upstream = randn(rng, 9, 2)
     result = layer.backward(X, grad_output=upstream)
     out, grads = mylinear_expected(reference, state, X, upstream)
     expect(result.output, out, name="MyLinear(7, 2)(X)")
@@ -294,7 +281,7 @@ def test_mysequential_ordereddict(student, rng):
     seq.load(state)
     ref = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2))
     reference_with(ref, {k.replace("fc1", "0").replace("fc2", "2"): v for k, v in state.items()})
-    X = tensor(rng, 3, 4)
+    X = randn(rng, 3, 4)
     with torch.no_grad():
         expect(seq(X), ref(X), name=f"{label}(X)")
 
@@ -307,7 +294,7 @@ def test_mysequential_forward_and_to(student, rng):
     state = random_state(rng, {"0.weight": (32, 20), "0.bias": (32,), "2.weight": (10, 32), "2.bias": (10,)})
     seq.load(state)
     ref = reference_with(nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 10)), state)
-    X = tensor(rng, 4, 20)
+    X = randn(rng, 4, 20)
     with torch.no_grad():
         expect(seq(X), ref(X), name=f"{SEQ}(X)")
         seq.method("double")
@@ -337,7 +324,7 @@ def _fixed(student, reference, rng):
 def test_fixed_hidden_forward(student, reference, rng):
     net, _, state = _fixed(student, reference, rng)
     for n in (2, 5):
-        X = tensor(rng, n, 20)
+        X = randn(rng, n, 20)
         with torch.no_grad():
             expect(net(X), fixed_expected(reference, state, X), name=f"FixedHiddenMLP()(X), X of shape ({n}, 20), with the grader's weights",
                    rtol=1e-5, atol=1e-6)
@@ -350,7 +337,7 @@ def test_fixed_hidden_constant(student, reference, rng):
     if any(name.split(".")[-1] == "rand_weight" for name in s.parameters):
         raise CheckFailed("FixedHiddenMLP().rand_weight is a parameter: an optimizer would train it", BUFFER_HINT)
     expect(sorted(s.parameters), ["linear.bias", "linear.weight"], name="FixedHiddenMLP() parameter names")
-    X = tensor(rng, 3, 20)
+    X = randn(rng, 3, 20)
     net.sgd_step(X, lr=0.5)
     after = net.describe()
     where = after.buffers if "rand_weight" in after.buffers else after.tensor_attributes
@@ -365,7 +352,7 @@ def test_fixed_hidden_constant(student, reference, rng):
     if dtype != "float64":
         raise CheckFailed(f"after FixedHiddenMLP().double(), rand_weight is still {dtype}: a plain tensor attribute "
                           "does not follow .to()/.double()", BUFFER_HINT)
-    X = tensor(rng, 2, 20, dtype=torch.float64)
+    X = randn(rng, 2, 20, dtype=torch.float64)
     net2, _, state2 = _fixed(student, reference, rng)
     net2.method("double")
     with torch.no_grad():
@@ -394,7 +381,7 @@ def test_nest_mlp(student, reference, rng):
            name="NestMLP().state_dict() keys and shapes")
     state = random_state(rng, expected)
     net.load(state)
-    X = tensor(rng, 3, 20)
+    X = randn(rng, 3, 20)
     with torch.no_grad():
         expect(net(X), net_expected(reference, "NestMLP", state, X), name="NestMLP()(X) with the grader's weights")
 
@@ -413,10 +400,10 @@ def test_param_dict_net(student, rng):
     if not any(t.endswith("ParameterDict") for _, t in s.modules):
         raise CheckFailed("ParamDictNet() holds its parameters, but not in an nn.ParameterDict",
                           "keep them in one nn.ParameterDict")
-    state = {by_key[k]: tensor(rng, *shape) for k, shape in (("linear1", (4, 4)), ("linear2", (4, 1)),
+    state = {by_key[k]: randn(rng, *shape) for k, shape in (("linear1", (4, 4)), ("linear2", (4, 1)),
                                                               ("linear3", (4, 2)))}
     net.load(state)
-    x = tensor(rng, 3, 4)
+    x = randn(rng, 3, 4)
     for choice in ("linear1", "linear2", "linear3"):
         expect(net(x, choice), x @ state[by_key[choice]], name=f"ParamDictNet()(x, {choice!r})")
     expect(net(x), x @ state[by_key["linear1"]], name="ParamDictNet()(x) (choice defaults to 'linear1')")
@@ -545,7 +532,7 @@ def test_tied_net(student, reference, rng):
     state = random_state(rng, shapes)
     state = {k: v * 0.5 for k, v in state.items()}
     net.load(state)
-    X, upstream = tensor(rng, 5, 4), tensor(rng, 5, 1)
+    X, upstream = randn(rng, 5, 4), randn(rng, 5, 1)
     result = net.backward(X, grad_output=upstream)
     out, grads = net_expected(reference, "make_tied_net", state, X, upstream)
     expect(result.output, out, name="make_tied_net()(X)")
@@ -569,7 +556,7 @@ def test_save_load(student, rng):
     dst.load(random_state(rng, shapes, positive={"1.running_var"}))
     src.method("eval")
     dst.method("eval")
-    X = tensor(rng, 6, 20)
+    X = randn(rng, 6, 20)
     expected_out = src(X)
     reply = src.save()
     if reply["file"] is None:

@@ -1,7 +1,7 @@
 """exercise4 — cross-correlation, Conv2D, learning a kernel, channels, padding and stride.
 
 100 points.  The oracle is PyTorch itself (``F.conv2d``), exactly what the student may not
-call: every call into the student's code goes through ``forbidden.Guarded`` (static reading
+call: every call into the student's code goes through ``Guarded`` (static reading
 of the source, plus the aten ops recorded while it ran), so a submission that uses a
 convolution or pooling built-in gets 0 on every check that reaches it, with the API and the
 line named.
@@ -24,12 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.device import DEVICE_HINT, check_device, note_method
-from autograder.drivers.vjp import weighted_sum
-from autograder.forbidden import Guarded
-from autograder.suite import CheckFailed, Mistake, check, describe_type, expect, expect_unchanged
-from autograder.verdict import Outcome
-from autograder.wire import TensorValue
+from autograder.checks import (DEVICE_HINT, DTYPE_HINT, CheckFailed, Guarded, Mistake, TensorValue, as_tensor, check,
+                               check_device, expect, expect_cases, expect_dtype, expect_gradients,
+                               expect_inputs_unchanged, note_method, torch_grads)
 
 OFF_BY_ONE_HINT = "the output has h - kh + 1 rows and w - kw + 1 columns: range(X.shape[0] - kh + 1), not one less"
 FLIP_HINT = ("you flipped the kernel: that is a true convolution; deep-learning 'convolution' is a "
@@ -37,15 +34,9 @@ FLIP_HINT = ("you flipped the kernel: that is a true convolution; deep-learning 
 AXES_HINT = ("square kernels work but non-square ones do not: kh, kw = K.shape gives rows then columns; "
              "slide the window X[i:i + kh, j:j + kw] with i over rows and j over columns")
 CHANNEL_SUM_HINT = "correlate channel c of X with channel c of K, then add the per-channel results: sum over the channel dimension (dim 0)"
-DTYPE_HINT = ("create the output with the input's dtype and device: X.new_zeros(shape) or "
-              "torch.zeros(shape, dtype=X.dtype, device=X.device); a bare torch.zeros(shape) is float32 on the CPU")
 
 
-def t(a, dtype=torch.float32):
-    return torch.as_tensor(np.asarray(a)).to(dtype)
-
-
-def oracle(X, K, padding=(0, 0), stride=(1, 1)):
+def torch_corr2d(X, K, padding=(0, 0), stride=(1, 1)):
     return F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
 
 
@@ -57,26 +48,11 @@ def band_image():
 
 
 def corr2d_mistakes(X, K):
-    expected = oracle(X, K)
-    mistakes = [Mistake(FLIP_HINT, oracle(X, K.flip((0, 1))))]
+    expected = torch_corr2d(X, K)
+    mistakes = [Mistake(FLIP_HINT, torch_corr2d(X, K.flip((0, 1))))]
     if expected.shape[0] > 1 and expected.shape[1] > 1:
         mistakes.append(Mistake(OFF_BY_ONE_HINT, expected[:-1, :-1]))
     return mistakes
-
-
-def expect_cases(cases, run, *, square_first_hint=None):
-    """Run ``(name, args, expected, mistakes, square)`` cases in order; when square cases
-    pass and a non-square one fails without a recognised mistake, say so."""
-    square_ok = True
-    for name, args, expected, mistakes, square in cases:
-        try:
-            expect(run(*args), expected, name=name, mistakes=mistakes)
-        except Outcome as exc:
-            if square_first_hint and square_ok and not square and exc.hint is None \
-                    and exc.status in ("failed", "error"):
-                exc.hint = square_first_hint
-            raise
-        square_ok = square_ok and square
 
 
 # ---------------------------------------------------------------- corr2d
@@ -89,11 +65,11 @@ def test_corr2d_values(student, rng):
     other = [((6, 8), (2, 3)), ((5, 6), (3, 2)), ((4, 5), (4, 5)), ((5, 7), (1, 3)), ((6, 5), (4, 1))]
     cases = []
     for xs, ks in square + other:
-        X, K = t(rng.standard_normal(xs)), t(rng.standard_normal(ks))
-        cases.append((f"corr2d(X, K) with X {xs[0]}×{xs[1]}, K {ks[0]}×{ks[1]}", (X, K), oracle(X, K),
+        X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal(ks))
+        cases.append((f"corr2d(X, K) with X {xs[0]}×{xs[1]}, K {ks[0]}×{ks[1]}", (X, K), {}, torch_corr2d(X, K),
                       corr2d_mistakes(X, K), ks[0] == ks[1]))
-    X, K = band_image(), t([[1.0, -1.0]])  # the notes' example, right after the square kernels
-    cases.insert(len(square), ("corr2d(X, K) on the notes' 6×8 image with K = [[1, -1]]", (X, K), oracle(X, K),
+    X, K = band_image(), as_tensor([[1.0, -1.0]])  # the notes' example, right after the square kernels
+    cases.insert(len(square), ("corr2d(X, K) on the notes' 6×8 image with K = [[1, -1]]", (X, K), {}, torch_corr2d(X, K),
                                corr2d_mistakes(X, K), False))
     expect_cases(cases, g.corr2d, square_first_hint=AXES_HINT)
 
@@ -101,18 +77,12 @@ def test_corr2d_values(student, rng):
 @check(points=8, hint="build Y from differentiable tensor ops (no .item(), no torch.tensor([...]) of "
                       "values, no .data / .detach()) so that autograd reaches X and K")
 def test_corr2d_gradients(student, rng):
-    X, K = t(rng.standard_normal((6, 7))), t(rng.standard_normal((3, 2)))
-    G = t(rng.standard_normal((4, 6)))
+    X, K = as_tensor(rng.standard_normal((6, 7))), as_tensor(rng.standard_normal((3, 2)))
+    G = as_tensor(rng.standard_normal((4, 6)))
     reply = Guarded(student).call("corr2d", X, K, wrt=(0, 1), grad_output=G)
-    expect(reply["result"], oracle(X, K), name="corr2d(X, K) with X 6×7, K 3×2", mistakes=corr2d_mistakes(X, K),
-           hint=AXES_HINT)
-    Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
-    weighted_sum(oracle(Xg, Kg), G).backward()
-    for grad, want, what in zip(reply["grads"], (Xg.grad, Kg.grad), ("X", "K")):
-        if grad is None:
-            raise CheckFailed(f"no gradient of corr2d(X, K) reached {what}: the result is not connected "
-                              f"to {what} in autograd's graph")
-        expect(grad, want, name=f"d(sum(G * corr2d(X, K)))/d{what}")
+    expect(reply["result"], torch_corr2d(X, K), name="corr2d(X, K) with X 6×7, K 3×2",
+           mistakes=corr2d_mistakes(X, K), hint=AXES_HINT)
+    expect_gradients(reply["grads"], torch_grads(torch_corr2d, [X, K], G), of="corr2d(X, K)", wrt=("X", "K"))
 
 
 # ---------------------------------------------------------------- shapes
@@ -150,9 +120,9 @@ def test_conv_output_shape(student, rng):
 def test_conv2d_module(student, rng):
     g = Guarded(student)
     for ks in ((1, 2), (3, 2)):
-        x = t(rng.standard_normal((6, 8)))
-        W, b = t(rng.standard_normal(ks)), t(rng.standard_normal((1,)))
-        G = t(rng.standard_normal((6 - ks[0] + 1, 8 - ks[1] + 1)))
+        x = as_tensor(rng.standard_normal((6, 8)))
+        W, b = as_tensor(rng.standard_normal(ks)), as_tensor(rng.standard_normal((1,)))
+        G = as_tensor(rng.standard_normal((6 - ks[0] + 1, 8 - ks[1] + 1)))
         name = f"Conv2D({ks})"
         reply = g.module("Conv2D", [ks], x, state={"weight": W, "bias": b}, grad_output=G)
         params = reply["params"]
@@ -166,11 +136,11 @@ def test_conv2d_module(student, rng):
                 raise CheckFailed(f"{name}.{pname} has shape {tuple(params[pname][0])}, expected {tuple(shape)}")
             if params[pname][1] is not True:
                 raise CheckFailed(f"{name}.{pname} does not require grad: it cannot be trained")
-        out = oracle(x, W) + b
+        out = torch_corr2d(x, W) + b
         expect(reply["output"], out, name=f"{name}(x) with x 6×8 and given weight and bias", mistakes=[
-            Mistake("the bias is missing from forward: return corr2d(x, self.weight) + self.bias", oracle(x, W))])
+            Mistake("the bias is missing from forward: return corr2d(x, self.weight) + self.bias", torch_corr2d(x, W))])
         Wg, bg = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
-        ((oracle(x, Wg) + bg) * G).sum().backward()
+        ((torch_corr2d(x, Wg) + bg) * G).sum().backward()
         for pname, want_grad in (("weight", Wg.grad), ("bias", bg.grad)):
             grad = reply["grads"].get(pname) if type(reply["grads"]) is dict else None
             if grad is None:
@@ -204,8 +174,8 @@ def test_learn_kernel(student):
     tolerance is 0.2."""
     g = Guarded(student)
     X = band_image()
-    Y = oracle(X, t([[1.0, -1.0]]))
-    want = t([[1.0, -1.0]])
+    Y = torch_corr2d(X, as_tensor([[1.0, -1.0]]))
+    want = as_tensor([[1.0, -1.0]])
     _expect_kernel(g.learn_kernel(X, Y), want, name="learn_kernel(X, Y) on the notes' 6×8 image", atol=0.2)
     _expect_kernel(g.learn_kernel(X.reshape(1, 1, 6, 8), Y.reshape(1, 1, 6, 7), kernel_size=(1, 2), lr=3e-2, epochs=10),
                    want, name="learn_kernel(X, Y) with X (1, 1, 6, 8) and Y (1, 1, 6, 7)", atol=0.2)
@@ -215,9 +185,9 @@ def test_learn_kernel(student):
 def test_learn_kernel_other(student, rng):
     """A random 6×8 image and a 2×2 kernel the student never sees; lr and epochs chosen from
     the problem's curvature so that any starting kernel within ±10 converges to 1e-2."""
-    X = t(rng.standard_normal((6, 8)))
-    K = t(np.round(rng.uniform(-1.5, 1.5, (2, 2)), 2))
-    Y = oracle(X, K)
+    X = as_tensor(rng.standard_normal((6, 8)))
+    K = as_tensor(np.round(rng.uniform(-1.5, 1.5, (2, 2)), 2))
+    Y = torch_corr2d(X, K)
     patches = X.unfold(0, 2, 1).unfold(1, 2, 1).reshape(-1, 4).double()
     eig = torch.linalg.eigvalsh(2 * patches.T @ patches)
     lr = float(1.0 / eig[-1])
@@ -230,7 +200,7 @@ def test_learn_kernel_other(student, rng):
 # ---------------------------------------------------------------- channels
 
 def multi_in_mistakes(X, K):
-    per_channel = torch.stack([oracle(x, k) for x, k in zip(X, K)])
+    per_channel = torch.stack([torch_corr2d(x, k) for x, k in zip(X, K)])
     return [Mistake(CHANNEL_SUM_HINT, per_channel.sum(dim=1)), Mistake(CHANNEL_SUM_HINT, per_channel.sum(dim=-1)),
             Mistake("add the per-channel results up (sum), do not average them", per_channel.mean(dim=0)),
             Mistake("return the sum over channels, not the stack of per-channel results", per_channel)]
@@ -240,7 +210,7 @@ def multi_in_mistakes(X, K):
 def test_corr2d_multi_in(student, rng):
     g = Guarded(student)
     for xs, ks in (((2, 5, 6), (2, 2, 3)), ((3, 4, 4), (3, 3, 3)), ((1, 5, 5), (1, 2, 2))):
-        X, K = t(rng.standard_normal(xs)), t(rng.standard_normal(ks))
+        X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal(ks))
         expect(g.corr2d_multi_in(X, K), F.conv2d(X[None], K[None])[0, 0],
                name=f"corr2d_multi_in(X, K) with X {xs}, K {ks}", mistakes=multi_in_mistakes(X, K))
 
@@ -249,7 +219,7 @@ def test_corr2d_multi_in(student, rng):
 def test_corr2d_multi_in_out(student, rng):
     g = Guarded(student)
     for xs, ks in (((2, 5, 5), (3, 2, 2, 2)), ((3, 4, 6), (2, 3, 1, 3))):
-        X, K = t(rng.standard_normal(xs)), t(rng.standard_normal(ks))
+        X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal(ks))
         wrong_sum = [torch.stack([multi_in_mistakes(X, k)[i].output for k in K]) for i in range(2)]
         expect(g.corr2d_multi_in_out(X, K), F.conv2d(X[None], K)[0], name=f"corr2d_multi_in_out(X, K) with X {xs}, K {ks}",
                mistakes=[Mistake(CHANNEL_SUM_HINT, w) for w in wrong_sum] + [
@@ -261,7 +231,7 @@ def test_corr2d_multi_in_out(student, rng):
 def test_corr2d_multi_in_out_1x1(student, rng):
     g = Guarded(student)
     for xs, co in (((3, 4, 5), 2), ((2, 3, 3), 4)):
-        X, K = t(rng.standard_normal(xs)), t(rng.standard_normal((co, xs[0], 1, 1)))
+        X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal((co, xs[0], 1, 1)))
         expect(g.corr2d_multi_in_out_1x1(X, K), F.conv2d(X[None], K)[0],
                name=f"corr2d_multi_in_out_1x1(X, K) with X {xs}, K {tuple(K.shape)}")
 
@@ -275,16 +245,16 @@ def test_corr2d_strided(student, rng):
     cases = [((8, 8), (3, 3), (1, 1), (1, 1)), ((8, 8), (3, 3), (1, 1), (2, 2)), ((8, 8), (3, 5), (0, 1), (3, 4)),
              ((7, 6), (2, 2), (0, 0), (3, 3)), ((6, 7), (2, 3), (2, 1), (2, 3)), ((5, 5), (1, 1), (1, 0), (1, 1))]
     for xs, ks, pad, stride in cases:
-        X, K = t(rng.standard_normal(xs)), t(rng.standard_normal(ks))
-        want = oracle(X, K, pad, stride)
+        X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal(ks))
+        want = torch_corr2d(X, K, pad, stride)
         one_side = F.conv2d(F.pad(X, (pad[1], 0, pad[0], 0))[None, None], K[None, None], stride=stride)[0, 0]
         expect(g.corr2d_strided(X, K, padding=pad, stride=stride), want,
                name=f"corr2d_strided(X, K, padding={pad}, stride={stride}) with X {xs[0]}×{xs[1]}, K {ks[0]}×{ks[1]}",
-               mistakes=[Mistake("the padding is ignored: pad X with zeros first", oracle(X, K, (0, 0), stride)),
+               mistakes=[Mistake("the padding is ignored: pad X with zeros first", torch_corr2d(X, K, (0, 0), stride)),
                          Mistake("pad on *both* sides: ph rows above and below, pw columns left and right", one_side),
                          Mistake("the stride is ignored: step the window by sh rows and sw columns",
-                                 oracle(X, K, pad, (1, 1))),
-                         Mistake(FLIP_HINT, oracle(X, K.flip((0, 1)), pad, stride))])
+                                 torch_corr2d(X, K, pad, (1, 1))),
+                         Mistake(FLIP_HINT, torch_corr2d(X, K.flip((0, 1)), pad, stride))])
 
 
 # ---------------------------------------------------------------- contract: dtype, device, inputs
@@ -296,36 +266,32 @@ def test_dtype_follows_input(student, rng):
     X, K = rng.standard_normal((5, 6)), rng.standard_normal((2, 2))
     Xi, Ki = rng.integers(-5, 6, (5, 6)), rng.integers(-3, 4, (3, 3))
     X3, K3, K4 = rng.standard_normal((2, 5, 5)), rng.standard_normal((2, 2, 2)), rng.standard_normal((2, 2, 2, 2))
-    cases = [("corr2d(X, K) with float64 X and K", "corr2d", (t(X, torch.float64), t(K, torch.float64)), {}, "float64"),
-             ("corr2d(X, K) with int64 X and K", "corr2d", (t(Xi, torch.int64), t(Ki, torch.int64)), {}, "int64"),
+    f64, i64 = torch.float64, torch.int64
+    cases = [("corr2d(X, K) with float64 X and K", "corr2d", (as_tensor(X, f64), as_tensor(K, f64)), {}, "float64"),
+             ("corr2d(X, K) with int64 X and K", "corr2d", (as_tensor(Xi, i64), as_tensor(Ki, i64)), {}, "int64"),
              ("corr2d_multi_in(X, K) with float64 X and K", "corr2d_multi_in",
-              (t(X3, torch.float64), t(K3, torch.float64)), {}, "float64"),
+              (as_tensor(X3, f64), as_tensor(K3, f64)), {}, "float64"),
              ("corr2d_multi_in_out(X, K) with float64 X and K", "corr2d_multi_in_out",
-              (t(X3, torch.float64), t(K4, torch.float64)), {}, "float64"),
+              (as_tensor(X3, f64), as_tensor(K4, f64)), {}, "float64"),
              ("corr2d_strided(X, K, padding=(1, 1), stride=(2, 2)) with float64 X and K", "corr2d_strided",
-              (t(X, torch.float64), t(K, torch.float64)), {"padding": (1, 1), "stride": (2, 2)}, "float64")]
+              (as_tensor(X, f64), as_tensor(K, f64)), {"padding": (1, 1), "stride": (2, 2)}, "float64")]
     for name, func, args, kwargs, dtype in cases:
-        got = g.call(func, *args, **kwargs)["result"]
-        if not isinstance(got, TensorValue):
-            raise CheckFailed(f"{name}: returned {describe_type(got)}, expected a torch.Tensor")
-        if got.dtype != dtype:
-            raise CheckFailed(f"{name}: returned dtype torch.{got.dtype}, expected torch.{dtype} (the output must "
-                              "keep the input's dtype)")
+        expect_dtype(g.call(func, *args, **kwargs)["result"], dtype, name=name)
 
 
 @check(points=5, hint=DEVICE_HINT, timeout=30)
 def test_device(student, rng, note):
     """On an accelerator when torch sees one, else on a fake device (CPU tensors posing as another
-    device, ``autograder.drivers.posing``); small
+    device, ``autograder.worker.drivers.posing``); small
     inputs and square kernels (non-square bugs are the value checks' business)."""
-    X, K = t(rng.standard_normal((4, 5))), t(rng.standard_normal((2, 2)))
-    X3, K4 = t(rng.standard_normal((2, 4, 4))), t(rng.standard_normal((2, 2, 2, 2)))
-    K1 = t(rng.standard_normal((3, 2, 1, 1)))
+    X, K = as_tensor(rng.standard_normal((4, 5))), as_tensor(rng.standard_normal((2, 2)))
+    X3, K4 = as_tensor(rng.standard_normal((2, 4, 4))), as_tensor(rng.standard_normal((2, 2, 2, 2)))
+    K1 = as_tensor(rng.standard_normal((3, 2, 1, 1)))
     method = check_device(student, "corr2d", [X, K], name="corr2d(X, K)", note=note)
     check_device(student, "corr2d_multi_in", [X3, K4[0]], name="corr2d_multi_in(X, K)", note=note)
     check_device(student, "corr2d_multi_in_out", [X3, K4], name="corr2d_multi_in_out(X, K)", note=note)
     check_device(student, "corr2d_multi_in_out_1x1", [X3, K1], name="corr2d_multi_in_out_1x1(X, K)", note=note)
-    check_device(student, "corr2d_strided", [X, t(rng.standard_normal((3, 3)))], {"padding": (1, 1), "stride": (2, 2)},
+    check_device(student, "corr2d_strided", [X, as_tensor(rng.standard_normal((3, 3)))], {"padding": (1, 1), "stride": (2, 2)},
                  name="corr2d_strided(X, K, padding=(1, 1), stride=(2, 2))", note=note)
     check_device(student, None, [X], cls="Conv2D", init=[(2, 2)], name="Conv2D((2, 2))(x)", note=note)
     note_method(note, method)
@@ -335,11 +301,10 @@ def test_device(student, rng, note):
                       "X -= ..., X[...] = ... on the arguments)")
 def test_inputs_unchanged(student, rng):
     g = Guarded(student)
-    X, K = t(rng.standard_normal((5, 6))), t(rng.standard_normal((2, 2)))
-    X3, K3 = t(rng.standard_normal((2, 4, 5))), t(rng.standard_normal((2, 2, 2)))
-    K4, K1 = t(rng.standard_normal((3, 2, 2, 2))), t(rng.standard_normal((3, 2, 1, 1)))
+    X, K = as_tensor(rng.standard_normal((5, 6))), as_tensor(rng.standard_normal((2, 2)))
+    X3, K3 = as_tensor(rng.standard_normal((2, 4, 5))), as_tensor(rng.standard_normal((2, 2, 2)))
+    K4, K1 = as_tensor(rng.standard_normal((3, 2, 2, 2))), as_tensor(rng.standard_normal((3, 2, 1, 1)))
     for func, args, kwargs in (("corr2d", (X, K), {}), ("corr2d_multi_in", (X3, K3), {}),
                                ("corr2d_multi_in_out", (X3, K4), {}), ("corr2d_multi_in_out_1x1", (X3, K1), {}),
                                ("corr2d_strided", (X, K), {"padding": (1, 1), "stride": (2, 1)})):
-        before = [a.clone() for a in args]
-        expect_unchanged(g.call(func, *args, **kwargs)["args"], before, names=["X", "K"], func=func)
+        expect_inputs_unchanged(g.args_after, func, args, names=["X", "K"], kwargs=kwargs)

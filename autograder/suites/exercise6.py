@@ -7,7 +7,7 @@ The trainer is graded on a network the grader rebuilds: a driver in the worker c
 student's ``build_model``, ``make_training_data`` and ``train`` under the check's seed, one
 thread and deterministic algorithms, with the exercise's wall-clock budget
 (``Exercise.budget_s``, 60 s) as the call's time limit, and sends back the weights and the
-layers' types and constructor arguments.  ``autograder.rebuild`` constructs the network
+layers' types and constructor arguments.  ``rebuild`` constructs the network
 from standard torch.nn layers and the accuracy on 1..100 is computed here, so neither a
 ``forward`` that hard-codes the rules nor a reported accuracy can earn points.
 
@@ -28,10 +28,8 @@ import time
 import numpy as np
 import torch
 
-from autograder.rebuild import RebuildError, layer_summary, rebuild
-from autograder.suite import CheckFailed, Partial, check, describe_type
-from autograder.verdict import StudentTimeout
-from autograder.wire import Foreign, TensorValue
+from autograder.checks import (CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue, check,
+                               describe_type, layer_summary, rebuild)
 
 NUM_DIGITS = 10
 TEST = list(range(1, 101))

@@ -2,7 +2,7 @@
 dropout, device helpers.
 
 100 points.  The Dataset, the DataLoader and the trained model stay in the worker; the
-checks drive them through ``autograder.handles.Handle`` and get plain data back.
+checks drive them through ``Handle`` and get plain data back.
 
 Statistical checks (synthetic_data's X and noise, dropout's fraction and expectation) accept
 a statistic when it lies within 6 standard deviations of its expected value (normal
@@ -19,15 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.handles import Handle, accelerators, as_value
-from autograder.suite import CheckFailed, Mistake, check, describe_type, expect, expect_unchanged
-from autograder.wire import TensorValue
-
-SIGMA = 6.0
-
-
-def tensor(rng, *shape, dtype=torch.float32, scale=1.0, shift=0.0):
-    return torch.from_numpy(rng.standard_normal(shape) * scale + shift).to(dtype)
+from autograder.checks import (CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check,
+                               describe_type, expect, expect_unchanged, randn, within)
 
 
 def data_of(value, name, *, shape=None, dtype=None):
@@ -40,12 +33,6 @@ def data_of(value, name, *, shape=None, dtype=None):
         raise CheckFailed(f"{name}: dtype torch.{value.dtype}, expected {dtype} (follow w's dtype)",
                           "create tensors with dtype=w.dtype, device=w.device")
     return value.data
-
-
-def within(value, expected, sd, what, hint=None):
-    if not abs(value - expected) <= SIGMA * sd:
-        raise CheckFailed(f"{what} is {value:.6g}, expected {expected:.6g} ± {SIGMA * sd:.2g} "
-                          f"({SIGMA:g} standard deviations)", hint)
 
 
 def pair(value, name):
@@ -101,7 +88,7 @@ def test_synthetic_data_noise(student, rng):
 @check(points=8, hint="subclass torch.utils.data.Dataset: __len__ returns len(self.x), "
                       "__getitem__(i) returns (self.x[i], self.y[i])")
 def test_my_dataset(student, rng):
-    x, y = tensor(rng, 37, 3), tensor(rng, 37, 1)
+    x, y = randn(rng, 37, 3), randn(rng, 37, 1)
     ds = Handle.new(student, "MyDataset", x, y, _label="MyDataset(x, y)")
     n = len(ds)
     if n != 37:
@@ -185,7 +172,7 @@ def test_train_linear_regression(student, rng):
     label = "train_linear_regression(features, labels)"
     net = Handle.new(student, "train_linear_regression", features, labels, _label=label)
     net.require_module()
-    probes = torch.cat([torch.zeros(1, d), torch.eye(d), tensor(rng, 5, d)])
+    probes = torch.cat([torch.zeros(1, d), torch.eye(d), randn(rng, 5, d)])
     out = data_of(net(probes), f"the model returned by {label}, on a batch of shape {tuple(probes.shape)}",
                   shape=(len(probes), 1)).double()[:, 0]
     b_hat = float(out[0])
@@ -211,8 +198,8 @@ def _with_grad(student, func, args, wrt, name):
 
 @check(points=8, hint="((y_hat - y.reshape(y_hat.shape)) ** 2).mean(), as nn.MSELoss()")
 def test_my_mse(student, rng):
-    y_hat = tensor(rng, 50, 1)
-    for y, shape in ((tensor(rng, 50, 1), "(50, 1)"), (tensor(rng, 50), "(50,)")):
+    y_hat = randn(rng, 50, 1)
+    for y, shape in ((randn(rng, 50, 1), "(50, 1)"), (randn(rng, 50), "(50,)")):
         name = f"my_mse(y_hat, y) for y_hat of shape (50, 1), y of shape {shape}"
         leaf = y_hat.clone().requires_grad_(True)
         expected = F.mse_loss(leaf, y.reshape(leaf.shape))
@@ -233,7 +220,7 @@ def test_my_mse(student, rng):
 @check(points=6, hint="torch.sum(w ** 2) / 2")
 def test_l2_penalty(student, rng):
     for shape in ((5,), (3, 4)):
-        w = tensor(rng, *shape)
+        w = randn(rng, *shape)
         name = f"l2_penalty(w) for w of shape {shape}"
         result, grads = _with_grad(student, "l2_penalty", (w,), [0], name)
         expected = (w.double() ** 2).sum() / 2
@@ -250,7 +237,7 @@ def test_l2_penalty(student, rng):
 
 @check(points=5, hint="p == 1: return torch.zeros_like(X) (1 / (1 - p) divides by zero); p == 0: X's values")
 def test_dropout_edge_cases(student, rng):
-    X = tensor(rng, 64, 32)
+    X = randn(rng, 64, 32)
     expect(student.dropout_layer(X, 0.0), X, name="dropout_layer(X, 0.0)", rtol=0, atol=0)
     expect(student.dropout_layer(X, 1.0), torch.zeros_like(X), name="dropout_layer(X, 1.0)", rtol=0, atol=0)
 
@@ -258,7 +245,7 @@ def test_dropout_edge_cases(student, rng):
 @check(points=8, hint="mask = (torch.rand(X.shape) > p).float(); return mask * X / (1.0 - p)")
 def test_dropout_statistics(student, rng):
     n = 200_000
-    X = tensor(rng, 400, 500)
+    X = randn(rng, 400, 500)
     for p in (0.3, 0.75):
         name = f"dropout_layer(X, {p}) for X of shape (400, 500)"
         out = data_of(student.dropout_layer(X, p), name, shape=(400, 500), dtype=torch.float32)
@@ -283,7 +270,7 @@ DROPOUT_INPLACE_HINT = "build a new tensor (mask * X / (1 - p)); do not write in
 
 @check(points=4, hint=DROPOUT_INPLACE_HINT)
 def test_dropout_input_unchanged(student, rng):
-    X = tensor(rng, 32, 16, dtype=torch.float64)
+    X = randn(rng, 32, 16, dtype=torch.float64)
     call = student.call("dropout_layer", X, 0.5)
     try:
         expect_unchanged(call.args, [X], names=["X"], func="dropout_layer")

@@ -1,0 +1,77 @@
+"""Build the canonical result document from pytest-json-report's report.
+
+Every output format (text, Gradescope, Classroom, CSV...) is an adapter over this document:
+``{"score", "max_score", "seed", "sandbox", "sandbox_layers", "environment",
+"exercises": [{"id", "title", "score", "max_score", "checks": [...]}]}``; in a student
+release each exercise also says ``hidden_checks`` and ``hidden_points`` (what runs at final
+grading).  A check: ``{"id", "name", "status", "score", "max_score", "visibility",
+"message", "hint", "duration_s"}``, plus ``reproduce`` when it did not pass and ``output``
+and ``details`` when it noted something.
+"""
+from __future__ import annotations
+
+import platform
+import sys
+from typing import Any, Iterable
+
+from autograder.registry import Exercise
+
+
+class SuiteError(RuntimeError):
+    """A suite could not be collected: a bug in the kit, reported with pytest's own text."""
+
+
+def environment() -> dict:
+    numpy = sys.modules.get("numpy")
+    torch = sys.modules.get("torch")
+    return {"python": platform.python_version(),
+            "torch": getattr(torch, "__version__", None) if torch else _dist_version("torch"),
+            "numpy": getattr(numpy, "__version__", None),
+            "platform": platform.platform()}
+
+
+def _dist_version(name: str) -> str | None:
+    from importlib import metadata
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbox: dict,
+          reproduce: Any, hidden_checks: Any = lambda exercise_id: None) -> dict:
+    """``reproduce(exercise_id, check_id)`` gives the command that re-runs one check;
+    ``hidden_checks(exercise_id)`` what a student release says about its hidden checks."""
+    errors = [c for c in json_report.get("collectors", []) if c.get("outcome") == "failed"]
+    if errors:
+        raise SuiteError("a grading suite failed to load:\n" + "\n".join(str(c.get("longrepr")) for c in errors))
+    by_exercise: dict[str, list] = {}
+    for test in json_report.get("tests", []):
+        verdict = (test.get("metadata") or {}).get("check")
+        if verdict is None:
+            continue
+        duration = sum((test.get(phase) or {}).get("duration", 0.0) for phase in ("setup", "call", "teardown"))
+        verdict = dict(verdict, name=test["nodeid"].split("::")[-1], duration_s=round(duration, 4))
+        if verdict["status"] not in ("passed", "skipped"):
+            verdict["reproduce"] = reproduce(verdict["exercise"], verdict["id"])
+        by_exercise.setdefault(verdict.pop("exercise"), []).append(verdict)
+    out = []
+    for ex in exercises:
+        checks = by_exercise.get(ex.id, [])
+        entry = {"id": ex.id, "title": ex.title, "score": _round(sum(c["score"] for c in checks)),
+                 "max_score": _round(sum(c["max_score"] for c in checks)), "checks": checks}
+        hidden = hidden_checks(ex.id)  # a student release: what runs at final grading
+        if hidden is not None:
+            entry.update(hidden_checks=hidden["checks"], hidden_points=_round(hidden["points"]))
+        out.append(entry)
+    return {"score": _round(sum(e["score"] for e in out)), "max_score": _round(sum(e["max_score"] for e in out)),
+            "seed": seed, **sandbox, "environment": environment(), "exercises": out}
+
+
+def _round(x: float) -> float | int:
+    x = round(x, 2)
+    return int(x) if x == int(x) else x
+
+
+def all_passed(document: dict) -> bool:
+    return all(c["status"] in ("passed", "skipped") for e in document["exercises"] for c in e["checks"])

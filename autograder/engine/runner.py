@@ -1,0 +1,64 @@
+"""Run the kit's own suites with pytest, in this (trusted) process, and build the report.
+
+pytest is told to use the suites' own ini file and rootdir, to ignore every conftest.py
+and the cache, and to import test modules without touching ``sys.path``, so nothing in a
+submission's folder or the working directory can configure or join the run.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any, Callable, Sequence
+
+import pytest
+from pytest_jsonreport.plugin import JSONReport
+
+from autograder.engine import report
+from autograder.engine.plugin import GradingPlugin
+from autograder.kit import Kit
+from autograder.registry import Exercise
+from autograder.sandbox.session import Session
+
+
+def pytest_args(suites: Sequence[str], pattern: str | None, *, suites_dir: str) -> list[str]:
+    # No plugin of whatever else is installed joins the run (the grader's own two are
+    # passed in), and no unraisable-exception hook: its five gc.collect() passes over a heap
+    # holding torch cost ≈0.6 s at the end of every run.
+    args = [*suites, "-c", f"{suites_dir}/pytest.ini", "--rootdir", suites_dir,
+            "--noconftest", "--import-mode=importlib", "--disable-plugin-autoload", "-p", "pytest_jsonreport.plugin",
+            "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:threadexception",
+            "-qq", "--tb=no", "--assert=plain", "--json-report-file=none"]
+    if pattern:
+        args += ["-k", pattern]
+    return args
+
+
+def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, Session], seed: int,
+               pattern: str | None, reproduce: Callable[[str, str], str],
+               references: Callable[[Exercise], Any] | None = None,
+               sandbox: dict | Callable[[], dict] | None = None,
+               suite_paths: dict[str, str] | None = None) -> dict:
+    """Run the suites of ``exercises`` against ``sessions`` (exercise id -> the student's
+    module in a worker) and return the canonical document.
+
+    ``references``: what a check's ``reference`` fixture is (default: ``kit.references``,
+    the solutions or a release's recorded values); ``sandbox``: the isolation in force
+    (``launcher.describe``, called after the run so that the zygote's start overlaps
+    pytest's); ``suite_paths``: suites other than the kit's (``grade release`` records the
+    public suites)."""
+    references = references or kit.references
+    json_plugin = JSONReport()
+    grading = GradingPlugin(exercises={ex.id: ex for ex in exercises}, sessions=sessions,
+                            references=references, seed=seed, pattern=pattern)
+    # pytest's own terminal output is not the product's: keep it, show it only if pytest failed.
+    with contextlib.redirect_stdout(io.StringIO()) as output:
+        suites = [str((suite_paths or {}).get(ex.id, kit.suite_path(ex))) for ex in exercises]
+        code = pytest.main(pytest_args(suites, pattern, suites_dir=str(kit.suites_dir)),
+                           plugins=[json_plugin, grading])
+    if json_plugin.report is None or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise report.SuiteError(f"pytest could not run the suites (exit code {int(code)}):\n{output.getvalue()}")
+    if callable(sandbox):
+        sandbox = sandbox()
+    sandbox = sandbox or {"sandbox": "none", "sandbox_layers": ["process-split", "plain-data", "timeouts"]}
+    return report.build(json_plugin.report, exercises=exercises, seed=seed, sandbox=sandbox,
+                        reproduce=reproduce, hidden_checks=kit.hidden_checks)

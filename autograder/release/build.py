@@ -1,0 +1,207 @@
+"""``grade release --out DIR``: the student template, built from the kit.
+
+The release holds the generated stubs (``exercises/``), the engine (everything of the
+package but this instructor-only ``release`` package), the *public* part of each suite
+(``public``: every hidden check removed, the rest kept byte for byte), the reference values
+those public checks need, recorded from the solutions as plain data (``record``;
+``autograder/recorded/<exercise>.wire``, replayed by ``autograder.engine.replay``), a
+manifest of what was released and how many hidden checks each exercise has (the release's
+``Kit`` reads it), a ``pyproject.toml``, a student README, ``.github/workflows/classroom.yml``
+(when the kit has a top-level ``classroom.yml``) and a ``.gitignore``.  No solution code, no
+hidden check.
+
+A build is deterministic (sorted walks, no timestamps, stable JSON): building twice gives
+byte-identical trees.  Unless ``verify=False``, the build then audits the tree for leaks
+(``audit``) and grades the reference solutions and the stubs with the release itself
+(``verify``); any difference from the kit is a ``ReleaseError``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from autograder.engine.replay import encode
+from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit, UnknownExercise
+from autograder.registry import Exercise
+from autograder.release import ReleaseError
+from autograder.release.audit import audit
+from autograder.release.public import HiddenCheck, engine_files, public_points, public_suite
+from autograder.release.record import record
+from autograder.release.stubgen import generate_stub
+from autograder.release.verify import verify_release
+from autograder.release.workflow import render_workflow, torch_pin, workflow_path
+
+_GITIGNORE = "__pycache__/\n*.egg-info/\n.venv/\nbuild/\ndist/\n.pytest_cache/\n.benchmarks/\n"
+
+
+def _pyproject(kit: Kit) -> str:
+    text = (kit.root / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+        project = tomllib.loads(text)["project"]
+        deps, python, version = project["dependencies"], project.get("requires-python", ">=3.10"), project["version"]
+    except ImportError:  # pragma: no cover - python 3.10 without tomllib
+        deps = re.findall(r'^\s*"([^"]+)",?\s*$', text.split("dependencies", 1)[1].split("]", 1)[0], re.M)
+        python, version = ">=3.10", "0.1.0"
+    dep_lines = "".join(f'    "{d}",\n' for d in deps)
+    return (f'[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
+            f'[project]\nname = "torchgrade-exercises"\nversion = "{version}"\n'
+            f'description = "Deep learning exercises with their public autograder (torchgrade student release)."\n'
+            f'readme = "README.md"\nrequires-python = "{python}"\ndependencies = [\n{dep_lines}]\n\n'
+            f'[project.scripts]\ngrade = "autograder.cli:entry"\n\n'
+            f'[tool.setuptools.packages.find]\ninclude = ["autograder*"]\n\n'
+            f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire"]\n')
+
+
+def _readme(manifest: dict, pin: str) -> str:
+    rows = "\n".join(f"| `{e['id']}` | {e['title']} | `exercises/{e['module']}.py` | {e['public_points']:g} "
+                     f"| {e['hidden_checks']} checks, {e['hidden_points']:g} pts |" for e in manifest["exercises"])
+    first = manifest["exercises"][0]["id"] if manifest["exercises"] else "exercise1"
+    return textwrap.dedent(f"""\
+        # Deep learning exercises
+
+        Fill in the functions in `exercises/`, then grade your work on your own machine with the
+        public autograder that ships with this repository.
+
+        | exercise | topic | file | public points | hidden at final grading |
+        |---|---|---|---|---|
+        {{rows}}
+
+        ## Install
+
+        ```bash
+        python -m venv .venv && source .venv/bin/activate
+        pip install {pin} && pip install -e .
+        ```
+
+        `{pin}` is installed first so that pip does not download a multi-GB CUDA build.
+
+        ## Grade your work
+
+        ```text
+        grade list                 # the exercises and their points
+        grade {first}            # grade exercises/ for one exercise (or: grade {first.removeprefix('exercise')})
+        grade all                  # every exercise
+        grade {first} --format json   # the same result as a JSON document
+        ```
+
+        Each line is one check: `PASS`, `FAIL` (your code ran but the result is wrong), `ERROR` (your
+        code raised or crashed), `TIME` (too slow), `TODO` (still raises `NotImplementedError`).
+        Under a failure you get what was wrong and where, often a hint, and a **reproduce command**
+        such as `grade {first} --seed 0 -k forward`: it re-runs exactly that check, so you can fix
+        and re-check one thing at a time. Exit status 0 means every check passed.
+
+        The last line of each exercise, e.g. `public: 8/8 passed · 2 hidden checks (10 points) run
+        at final grading`, says how many **hidden checks** exist. They are not in this repository:
+        your instructor runs them at final grading, on other inputs (other sizes, other seeds), so
+        code that only works for the public inputs loses those points. Your public score here is
+        exactly what the instructor's grader gives for the same public checks.
+
+        The public checks compare your results with expected values recorded from the reference
+        solutions for the public inputs (seed 0). `--seed` with another value therefore cannot be
+        graded here: such a check fails and says that no expected value was recorded for it.
+
+        Do not edit `autograder/`: grading runs your code in a separate process and only plain
+        data crosses back, and your instructor grades with their own copy.
+        """).replace("{rows}", rows)
+
+
+def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, verify: bool = True,
+          kit: Kit | None = None) -> dict:
+    """Write the student release of ``kit`` (default: the installed one) to ``out``, which
+    must not exist or be empty.
+
+    Returns the manifest, with a ``verification`` entry per exercise when ``verify``.
+    """
+    kit = kit or Kit.installed()
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ReleaseError(f"{out} exists and is not empty: choose a new folder")
+    chosen = _choose(kit, exercises)
+    suites_text: dict[str, str] = {}
+    hidden: dict[str, list[HiddenCheck]] = {}
+    for ex in chosen:
+        path = kit.suite_path(ex)
+        suites_text[ex.id], hidden[ex.id] = public_suite(path.read_text(encoding="utf-8"), filename=str(path))
+    with tempfile.TemporaryDirectory(prefix="torchgrade-release-") as tmp:
+        staged = Path(tmp) / "suites"
+        staged.mkdir()
+        for ex in chosen:
+            (staged / f"{ex.id}.py").write_text(suites_text[ex.id], encoding="utf-8")
+        recorded = record(kit, chosen, {ex.id: staged / f"{ex.id}.py" for ex in chosen})
+
+    package = out / "autograder"
+    for rel in engine_files(kit):
+        _write(package / rel, (kit.package_dir / rel).read_bytes())
+    for path in sorted(kit.suites_dir.iterdir()):
+        if path.is_file() and path.suffix != ".py":
+            _write(package / "suites" / path.name, path.read_bytes())  # pytest.ini
+    manifest = {"format": MANIFEST_FORMAT, "exercises": []}
+    for ex in chosen:
+        _write(package / "suites" / f"{ex.id}.py", suites_text[ex.id].encode())
+        _write(package / "recorded" / f"{ex.id}.wire", encode(recorded[ex.id]))
+        solution = kit.solution_path(ex)
+        stub = generate_stub(solution.read_text(encoding="utf-8"), filename=str(solution))
+        _write(out / "exercises" / f"{ex.module}.py", stub.encode())
+        checks, points = public_points(suites_text[ex.id])
+        manifest["exercises"].append({
+            "id": ex.id, "module": ex.module, "title": ex.title,
+            "public_checks": checks, "public_points": points,
+            "hidden_checks": len(hidden[ex.id]),
+            "hidden_points": sum(h.points or 0 for h in hidden[ex.id]),
+            "recorded_calls": len(recorded[ex.id]["calls"]),
+        })
+    _write(package / MANIFEST, _json(manifest))
+    _write(out / "pyproject.toml", _pyproject(kit).encode())
+    _write(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
+    _write(out / ".gitignore", _GITIGNORE.encode())
+    workflow = _classroom_workflow(kit, chosen)
+    if workflow is not None:
+        _write(out / ".github" / "workflows" / "classroom.yml", workflow)
+    if verify:
+        found = audit(kit, out, hidden_checks=[h for ex in chosen for h in hidden[ex.id]])
+        if found.leaks:
+            raise ReleaseError("the release leaks:\n  " + "\n  ".join(found.leaks))
+        manifest = dict(manifest, verification=verify_release(kit, out, chosen))
+    return manifest
+
+
+def _classroom_workflow(kit: Kit, chosen: Sequence[Exercise]) -> bytes | None:
+    """The kit's ``classroom.yml`` as it is; for a subset of the exercises, the same workflow
+    generated for that subset (its steps must name only released exercises)."""
+    path = workflow_path(kit)
+    if not path.is_file():
+        return None
+    if list(chosen) == list(kit.exercises):
+        return path.read_bytes()
+    return render_workflow(chosen, kit=kit).encode()
+
+
+def _choose(kit: Kit, names: Iterable[str] | None) -> list[Exercise]:
+    if names is None:
+        return list(kit.exercises)
+    chosen = []
+    for name in names:
+        try:
+            ex = kit.find(name)
+        except UnknownExercise as exc:
+            raise ReleaseError(str(exc)) from None
+        if ex not in chosen:
+            chosen.append(ex)
+    if not chosen:
+        raise ReleaseError("no exercises to release")
+    return sorted(chosen, key=lambda ex: kit.exercises.index(ex))
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _json(value: dict) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

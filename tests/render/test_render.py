@@ -1,0 +1,65 @@
+"""Every output format is an adapter over the canonical document."""
+from __future__ import annotations
+
+import base64
+import json
+
+import click
+import pytest
+
+from autograder.render import FORMATS, renderer
+
+DOCUMENT = {
+    "score": 12.5, "max_score": 30, "seed": 0, "sandbox": "none", "sandbox_layers": [],
+    "environment": {"python": "3.11", "torch": "2.13.0", "numpy": "2.4", "platform": "linux"},
+    "exercises": [{"id": "exercise1", "title": "Two-layer network in numpy", "score": 12.5, "max_score": 30,
+                   "checks": [
+                       {"id": "forward", "name": "test_forward", "score": 10, "max_score": 10, "status": "passed",
+                        "message": "", "hint": None, "visibility": "visible", "duration_s": 0.01},
+                       {"id": "loss", "name": "test_loss", "score": 2.5, "max_score": 10, "status": "failed",
+                        "message": "loss(y_pred, y): value differs", "hint": "sum, not mean",
+                        "visibility": "visible", "duration_s": 0.02,
+                        "reproduce": "grade exercise1 --seed 0 -k loss"},
+                       {"id": "backward_other_sizes", "name": "test_backward_other_sizes", "score": 0,
+                        "max_score": 10, "status": "timeout", "message": "did not return", "hint": None,
+                        "visibility": "hidden", "duration_s": 10.0, "reproduce": "grade exercise1 --seed 0 -k b"},
+                   ]}],
+}
+
+
+def test_text_shows_points_messages_hints_and_reproduce():
+    text = click.unstyle(renderer("text")(DOCUMENT))
+    assert "PASS  forward" in text and "FAIL  loss" in text and "2.5/10" in text
+    assert "hint: sum, not mean" in text and "reproduce: grade exercise1 --seed 0 -k loss" in text
+    assert "(hidden)" in text and "total 12.5/30" in text
+
+
+def test_classroom_reporter_line():
+    line = renderer("classroom")(DOCUMENT)
+    assert line.startswith("result=") and "\n" not in line
+    payload = json.loads(base64.b64decode(line.removeprefix("result=")))
+    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 30
+    assert [t["score"] for t in payload["tests"]] == [10, 2.5, 0]
+    assert all(isinstance(t["score"], (int, float)) for t in payload["tests"])
+
+
+def test_classroom50_uses_integer_points_never_above_the_maximum():
+    result = json.loads(renderer("classroom50")(DOCUMENT))
+    assert result["schema"] == "classroom50/result/v1"
+    assert all(type(t["score"]) is int and type(t["max-score"]) is int for t in result["tests"])
+    assert result["score"] == 12 and result["max-score"] == 30
+    assert [t["passed"] for t in result["tests"]] == [True, False, False]
+
+
+def test_gradescope_and_prairielearn():
+    gs = json.loads(renderer("gradescope")(DOCUMENT))
+    assert gs["score"] == 12.5 and gs["tests"][2]["visibility"] == "after_published"
+    assert gs["tests"][1]["status"] == "failed" and "hint: sum, not mean" in gs["tests"][1]["output"]
+    pl = json.loads(renderer("prairielearn")(DOCUMENT))
+    assert pl["score"] == pytest.approx(12.5 / 30) and pl["gradable"] is True
+
+
+def test_every_format_renders():
+    for name in FORMATS:
+        assert renderer(name)(DOCUMENT)
+
