@@ -109,3 +109,12 @@ def assert_lost_with_hints(checks: dict, expected: dict) -> None:
         device = checks["device"]
         assert "returned a tensor on cpu" in device["message"], device["message"]
         assert device["details"]["device_check"] in ("fake", "cuda", "mps")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> tuple[Path, dict]:
+    """A student release of exercise1 (``grade release``, unverified), built once for the
+    release tests: ``(folder, manifest)``."""
+    from autograder.release.build import build
+    out = tmp_path_factory.mktemp("release") / "student-repo"
+    return out, build(out, exercises=["exercise1"], verify=False)

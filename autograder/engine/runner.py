@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pytest
@@ -50,9 +52,10 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     json_plugin = JSONReport()
     grading = GradingPlugin(exercises={ex.id: ex for ex in exercises}, sessions=sessions,
                             references=references, seed=seed, pattern=pattern)
+    suites = [str((suite_paths or {}).get(ex.id, kit.suite_path(ex))) for ex in exercises]
+    _forget_other_suites(suites)
     # pytest's own terminal output is not the product's: keep it, show it only if pytest failed.
-    with contextlib.redirect_stdout(io.StringIO()) as output:
-        suites = [str((suite_paths or {}).get(ex.id, kit.suite_path(ex))) for ex in exercises]
+    with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
         code = pytest.main(pytest_args(suites, pattern, suites_dir=str(kit.suites_dir)),
                            plugins=[json_plugin, grading])
     if json_plugin.report is None or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
@@ -62,3 +65,15 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     sandbox = sandbox or {"sandbox": "none", "sandbox_layers": ["process-split", "plain-data", "timeouts"]}
     return report.build(json_plugin.report, exercises=exercises, seed=seed, sandbox=sandbox,
                         reproduce=reproduce, hidden_checks=kit.hidden_checks)
+
+
+def _forget_other_suites(paths: Sequence[str]) -> None:
+    """pytest's importlib mode reuses a test module already in ``sys.modules`` under the
+    same name (``exercise1``): that is what makes a second grading in one process cheap, but
+    a suite of another kit by that name (a test's kit, a staged public suite) must not
+    stand in for this one."""
+    for path in paths:
+        cached = sys.modules.get(Path(path).stem)
+        file = getattr(cached, "__file__", None)
+        if cached is not None and (file is None or Path(file).resolve() != Path(path).resolve()):
+            del sys.modules[Path(path).stem]

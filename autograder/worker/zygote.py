@@ -3,9 +3,9 @@
 Started by the parent with ``python -I -m autograder.worker.zygote FD MODULES CONFIG TAG``,
 inside the sandbox's namespaces when there are any (``autograder.sandbox.isolation`` plans
 them, ``autograder.worker.isolation`` applies them here; the parent half of this module is
-``autograder.sandbox.zygote``).  It never runs a parallel
-torch op (a fork after one deadlocks the child, see MEASURED_FACTS) and never loads a
-reference or a suite, so a forked worker inherits libraries and nothing else.
+``autograder.sandbox.zygote``).  It never runs a parallel torch op (after one, a forked
+child hangs forever on its next parallel op) and never loads a reference or a suite, so a
+forked worker inherits libraries and nothing else.
 
 Protocol on the SOCK_SEQPACKET control socket FD: the zygote first sends ``{"ready",
 "layers"}``; each ``spawn`` request is answered *by the new worker itself* with its pid and,

@@ -32,7 +32,7 @@ _KNOWN_USE_GRAD = {"torch._dynamo", "_dynamo", "graph_break", "cast", "Optimizer
 
 def prepare() -> dict:
     """Run once in the zygote after ``import torch``; returns what was done, for the record."""
-    torch.set_num_threads(1)  # a fork after a parallel op deadlocks the child (MEASURED_FACTS)
+    torch.set_num_threads(1)  # after a parallel op, a forked child hangs on its next one
     return {"disable_dynamo_seeded": _seed_disable_dynamo(), "optimizer_steps": _eager_optimizer_steps()}
 
 

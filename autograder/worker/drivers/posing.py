@@ -11,7 +11,7 @@ on the same device", and code that fills a fresh CPU tensor (``Y = torch.zeros(.
 Factories asked for the input's device (``torch.zeros(..., device=X.device)``,
 ``X.new_zeros``, ``.to(X.device)``) pose too.
 
-Why not torch's own ``FakeTensorMode`` (what MEASURED_FACTS describes): creating one
+Why not torch's own ``FakeTensorMode``: creating one
 imports torch._dynamo (≈1.3 s), it runs loop code ~250× slower than real, and it has no
 values, so ``.item()`` and data-dependent branches could not be followed.  Why not plain
 ``meta`` tensors: their kernels do not all check devices (``meta @ cpu`` passes), they
