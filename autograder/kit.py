@@ -21,7 +21,6 @@ import functools
 import hashlib
 import json
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -177,6 +176,7 @@ def _files(root: Path, names: Iterable[str]) -> list[Path]:
 
 def versions() -> dict[str, str | None]:
     """The Python and library versions the verdicts depend on (read without importing them)."""
+    from importlib import metadata  # ≈20 ms: only the batch's version hashes need it
     found: dict[str, str | None] = {"python": "%d.%d" % sys.version_info[:2]}
     for name in VERDICT_DISTRIBUTIONS:
         try:

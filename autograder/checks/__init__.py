@@ -29,44 +29,46 @@ nothing else of the engine.  What is here, by the module that defines it:
 * from the worker: ``TensorValue``, ``Foreign`` (how tensors and foreign objects come back),
   ``weighted_sum`` and ``TEST_FUNCTIONS`` (what the worker's drivers compute with).
 
-Names whose module imports torch are imported on first use, so that a numpy-only
-exercise's grading never imports torch in the grader's process.
+Most names are imported on first use: a numpy-only exercise's grading never imports torch
+in the grader's process, and each suite pays only for what it uses.
 """
 from __future__ import annotations
 
 import importlib
 
+# Eager: what nearly every suite uses (and ``compare``/``oracle``, whose names are also those
+# of their modules: a lazy lookup would find the module once it is imported).
 from autograder.checks.compare import (DTYPE_HINT, Mistake, compare, describe_type, expect, expect_cases,
                                        expect_dtype, expect_inputs_unchanged, expect_unchanged, known_mistake,
                                        to_numbers)
-from autograder.checks.device import DEVICE_HINT, check_device, note_method
-from autograder.checks.forbidden import CONV_POOL, Guarded, Rules
-from autograder.checks.gradcheck import check_gradient
 from autograder.checks.marker import check
-from autograder.checks.modules import Handle, accelerators, as_value, nn_layer, odict, read_state_file
 from autograder.checks.oracle import oracle
-from autograder.checks.source import imports
-from autograder.checks.statistics import SIGMA, within
 from autograder.checks.verdict import CheckFailed, Partial, StudentError, StudentTimeout, Verdict, require
 from autograder.worker.wire import Foreign, TensorValue
 
-_WITH_TORCH = {  # name -> the module that defines it (imported on first use)
-    "randn": "autograder.checks.tensors", "as_tensor": "autograder.checks.tensors",
-    "torch_grads": "autograder.checks.autograd", "expect_gradients": "autograder.checks.autograd",
-    "rebuild": "autograder.checks.training", "RebuildError": "autograder.checks.training",
-    "layer_summary": "autograder.checks.training",
-    "weighted_sum": "autograder.worker.drivers.vjp", "TEST_FUNCTIONS": "autograder.worker.drivers.backprop",
+_ON_FIRST_USE = {  # module -> the names it defines here; imported when a suite asks for one
+    "autograder.checks.device": ("DEVICE_HINT", "check_device", "note_method"),
+    "autograder.checks.forbidden": ("CONV_POOL", "Guarded", "Rules"),
+    "autograder.checks.gradcheck": ("check_gradient",),
+    "autograder.checks.modules": ("Handle", "accelerators", "as_value", "nn_layer", "odict", "read_state_file"),
+    "autograder.checks.source": ("imports",),
+    "autograder.checks.statistics": ("SIGMA", "within"),
+    # these import torch
+    "autograder.checks.tensors": ("randn", "as_tensor"),
+    "autograder.checks.autograd": ("torch_grads", "expect_gradients"),
+    "autograder.checks.training": ("rebuild", "RebuildError", "layer_summary"),
+    "autograder.worker.drivers.vjp": ("weighted_sum",),
+    "autograder.worker.drivers.backprop": ("TEST_FUNCTIONS",),
 }
+_LAZY = {name: module for module, names in _ON_FIRST_USE.items() for name in names}
 
 __all__ = ["DTYPE_HINT", "Mistake", "compare", "describe_type", "expect", "expect_cases", "expect_dtype",
-           "expect_inputs_unchanged", "expect_unchanged", "known_mistake", "to_numbers", "DEVICE_HINT",
-           "check_device", "note_method", "CONV_POOL", "Guarded", "Rules", "check_gradient", "check", "Handle",
-           "accelerators", "as_value", "nn_layer", "odict", "read_state_file", "oracle", "imports", "SIGMA",
-           "within", "CheckFailed", "Partial", "StudentError", "StudentTimeout", "Verdict", "require", "Foreign",
-           "TensorValue", *_WITH_TORCH]
+           "expect_inputs_unchanged", "expect_unchanged", "known_mistake", "to_numbers", "check", "oracle",
+           "CheckFailed", "Partial", "StudentError", "StudentTimeout", "Verdict", "require", "Foreign",
+           "TensorValue", *_LAZY]
 
 
 def __getattr__(name: str):
-    if name in _WITH_TORCH:
-        return getattr(importlib.import_module(_WITH_TORCH[name]), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'autograder.checks' has no attribute {name!r}")

@@ -44,8 +44,6 @@ def render(document: dict) -> str:
                 out += _indent("hint: " + check["hint"], "        ")
             if check.get("reproduce"):
                 out += _indent("reproduce: " + check["reproduce"], "        ")
-        if exercise.get("error"):
-            out += _indent(exercise["error"], "  ")
         total = _points(exercise["score"], exercise["max_score"])
         out.append(click.style(f"  total {total}", bold=True))
         if "hidden_checks" in exercise:  # a student release
