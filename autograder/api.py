@@ -48,8 +48,9 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
           kit: Kit | None = None) -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
-    ``submission`` is a student repository root (containing ``exercises/``) or a folder that
-    holds the exercise modules directly.  ``sandbox="auto"`` runs student code inside the
+    ``submission`` is a student repository root (containing ``exercises/``), a folder that
+    holds the exercise modules directly, or a ``.zip`` of either (read as ``grade batch``
+    reads it: checked first, never extracted; its files reach the workers as data).  ``sandbox="auto"`` runs student code inside the
     strongest isolation available here, ``"none"`` with the process split only (the report's
     ``sandbox`` and ``sandbox_layers`` say what was in force).  ``kit`` is what grades
     (default: the installed kit).  Returns the canonical result document.
@@ -59,12 +60,18 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     kit = kit or Kit.installed()
     chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
-    folder = submission_folder(root)
+    if root.is_file() and root.suffix.lower() == ".zip":
+        located = _from_zip(root, chosen, kit)
+        mounted = []
+    else:
+        folder = submission_folder(root)
+        located = {ex.id: _locate(folder, root, ex) for ex in chosen}
+        mounted = [str(root)]
     preload = tuple(dict.fromkeys(m for ex in chosen for m in ex.preload))
     # the zygote imports torch while we start pytest
-    launcher = make_launcher(preload, sandbox=sandbox, submission_dirs=[str(root)])
+    launcher = make_launcher(preload, sandbox=sandbox, submission_dirs=mounted)
     try:
-        sessions = {ex.id: Session(launcher, _locate(folder, root, ex)) for ex in chosen}
+        sessions = {ex.id: Session(launcher, located[ex.id]) for ex in chosen}
         try:
             from autograder.engine.runner import run_suites
             return run_suites(kit=kit, exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
@@ -80,6 +87,15 @@ def _locate(folder: Path, root: Path, exercise: Exercise) -> Submission:
     path = folder / f"{exercise.module}.py"
     display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     return Submission(path=str(path), module=exercise.module, display=display)
+
+
+def _from_zip(path: Path, chosen: list[Exercise], kit: Kit) -> dict[str, Submission]:
+    from autograder.batch.intake import read_entry
+    entry = read_entry(path)
+    if entry.problem:
+        raise UsageError(entry.problem)
+    return {ex.id: Submission(path=entry.module_path(ex), module=ex.module, display=entry.module_path(ex),
+                              files=entry.files_for(ex, kit.exercises)) for ex in chosen}
 
 
 def _reproducer(submission: str | os.PathLike, seed: int):

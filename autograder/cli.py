@@ -7,6 +7,7 @@ import sys
 import click
 
 from autograder import api
+from autograder.batch.cli import batch
 from autograder.render import FORMATS, renderer
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -85,6 +86,9 @@ def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None
         _fail(str(exc), EXIT_INTERNAL)
     click.echo(renderer(fmt)(document))
     sys.exit(0 if all_passed(document) else EXIT_FAILED)
+
+
+main.add_command(batch)
 
 
 @main.command("list")

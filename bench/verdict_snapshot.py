@@ -77,7 +77,7 @@ MUTANTS = {
     },
 }
 
-DROPPED = ("duration_s", "environment", "time_s", "train_cpu_s")  # timings, and the machine
+DROPPED = ("duration_s", "worker_s", "environment", "time_s", "train_cpu_s")  # timings, and the machine
 SECONDS = re.compile(r"\b\d+\.\d+ s\b")  # "time used: 5.2 s of the 60 s budget"
 
 

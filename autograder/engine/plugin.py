@@ -43,6 +43,7 @@ class GradingPlugin:
         self.run_seed = seed
         self.pattern = pattern
         self.notes: dict[str, dict] = {}  # nodeid -> what the check's ``note`` fixture recorded
+        self.worker_s: dict[str, float] = {}  # nodeid -> seconds the check spent in the worker
 
     # -- configuration ----------------------------------------------------------
     def pytest_configure(self, config: Any) -> None:
@@ -74,6 +75,13 @@ class GradingPlugin:
         finally:
             if threads is not None and threads > 1:
                 torch.set_num_threads(threads)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: Any):
+        session = self.sessions.get(item.path.stem)
+        before = getattr(session, "worker_s", 0.0)
+        yield
+        self.worker_s[item.nodeid] = getattr(session, "worker_s", 0.0) - before
 
     # -- fixtures ---------------------------------------------------------------
     def _exercise(self, request: Any) -> Exercise:
@@ -128,6 +136,8 @@ class GradingPlugin:
         result = {"id": check_id(item), "exercise": item.path.stem, "max_score": points,
                   "visibility": marker.kwargs.get("visibility", "visible"), "message": "", "hint": None,
                   "status": "passed", "score": points}
+        if item.nodeid in self.worker_s:
+            result["worker_s"] = round(self.worker_s[item.nodeid], 4)
         extra = self.notes.get(item.nodeid)
         if extra:
             result.update(output="\n".join(extra["output"]), details=extra["details"])
@@ -140,6 +150,8 @@ class GradingPlugin:
             # has its own explanation in the message.
             hint = exc.hint if exc.hint is not None else (marker.kwargs.get("hint") if exc.status == "failed" else None)
             result.update(status=exc.status, message=exc.message, hint=hint, score=round(points * fraction, 2))
+            if exc.hint is not None:  # a diagnosis of what this code did (a known mistake), not the check's advice
+                result["specific_hint"] = True
         elif call.excinfo.errisinstance(pytest.skip.Exception):
             result.update(status="skipped", message=str(exc), score=0.0)
         elif isinstance(exc, AssertionError):

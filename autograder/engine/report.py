@@ -5,8 +5,10 @@ Every output format (text, Gradescope, Classroom, CSV...) is an adapter over thi
 "exercises": [{"id", "title", "score", "max_score", "checks": [...]}]}``; in a student
 release each exercise also says ``hidden_checks`` and ``hidden_points`` (what runs at final
 grading).  A check: ``{"id", "name", "status", "score", "max_score", "visibility",
-"message", "hint", "duration_s"}``, plus ``reproduce`` when it did not pass and ``output``
-and ``details`` when it noted something.
+"message", "hint", "duration_s", "worker_s"}`` (``worker_s``: the CPU seconds the worker
+spent on the check, running student code and drivers), plus ``reproduce`` when it did not pass, ``output``
+and ``details`` when it noted something, and ``specific_hint: true`` when the hint names
+what this code did (a known mistake recognised) rather than the check's general advice.
 """
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ class SuiteError(RuntimeError):
 def environment() -> dict:
     numpy = sys.modules.get("numpy")
     torch = sys.modules.get("torch")
+    version = getattr(torch, "__version__", None) if torch else _dist_version("torch")
     return {"python": platform.python_version(),
-            "torch": getattr(torch, "__version__", None) if torch else _dist_version("torch"),
+            "torch": str(version) if version is not None else None,  # torch's is a str subclass
             "numpy": getattr(numpy, "__version__", None),
             "platform": platform.platform()}
 
@@ -58,17 +61,17 @@ def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbo
     out = []
     for ex in exercises:
         checks = by_exercise.get(ex.id, [])
-        entry = {"id": ex.id, "title": ex.title, "score": _round(sum(c["score"] for c in checks)),
-                 "max_score": _round(sum(c["max_score"] for c in checks)), "checks": checks}
+        entry = {"id": ex.id, "title": ex.title, "score": round_points(sum(c["score"] for c in checks)),
+                 "max_score": round_points(sum(c["max_score"] for c in checks)), "checks": checks}
         hidden = hidden_checks(ex.id)  # a student release: what runs at final grading
         if hidden is not None:
-            entry.update(hidden_checks=hidden["checks"], hidden_points=_round(hidden["points"]))
+            entry.update(hidden_checks=hidden["checks"], hidden_points=round_points(hidden["points"]))
         out.append(entry)
-    return {"score": _round(sum(e["score"] for e in out)), "max_score": _round(sum(e["max_score"] for e in out)),
+    return {"score": round_points(sum(e["score"] for e in out)), "max_score": round_points(sum(e["max_score"] for e in out)),
             "seed": seed, **sandbox, "environment": environment(), "exercises": out}
 
 
-def _round(x: float) -> float | int:
+def round_points(x: float) -> float | int:
     x = round(x, 2)
     return int(x) if x == int(x) else x
 

@@ -60,6 +60,7 @@ KIT_ROOT = os.path.dirname(PACKAGE_DIR)
 # the package (suites, references, the engine) does not exist in the sandbox.
 WORKER_VISIBLE = ("__init__.py", "worker")
 KIT_SECRETS = ("solutions", "tests", ".git")  # folders of the kit's checkout a worker must not see
+PRIVATE = ("/tmp", "/dev/shm")  # the sandbox's own: never shadowed by a bind of the host's
 ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "SYSTEMROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES")
 
 
@@ -251,6 +252,8 @@ def _python_dirs() -> list:
         for q in {p, real}:
             if _inside(q, KIT_ROOT) or q in ("/", os.path.realpath(os.getcwd())):
                 continue
+            if any(_inside(private, q) for private in PRIVATE):  # a script run from /tmp: sys.path[0] is /tmp
+                continue
             if q not in found:
                 found.append(q)
     # Parents before children: bwrap mounts in order, a later bind may sit inside an earlier one.
@@ -312,8 +315,8 @@ def _bwrap_plan(dirs: list, fallback: Callable[[], Plan]) -> Plan | None:
     args += ["--remount-ro", "/", "--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
     config = _limits_config(uid_ok=uid_ok)
     config["scratch"] = "/tmp"
-    layers = base_layers() + ["bubblewrap", "no-network", "private-filesystem", "read-only-submission",
-                              "private-tmp"]
+    config["wipe"] = ["/tmp", "/dev/shm"]  # the sandbox's own tmpfs mounts
+    layers = base_layers() + ["bubblewrap", "no-network", "private-filesystem", *_mounted(dirs), "private-tmp"]
     return Plan("auto", args, layers, config, _env(), fallback, cleanup)
 
 
@@ -379,5 +382,11 @@ def _unshare_plan(dirs: list, fallback: Plan | None) -> Plan | None:
     keep = [p for p in (str(PACKAGE_DIR), sys.prefix) if _inside(p, "/tmp")]
     config["mounts"] = {"hide": hide, "readonly": dirs + keep, "tmp": "/tmp", "tmp_size": TMP_SIZE}
     config["scratch"] = "/tmp"
-    layers = base_layers() + ["unshare", "no-network", "private-filesystem", "read-only-submission", "private-tmp"]
+    config["wipe"] = ["/tmp"]  # its private tmpfs (/dev/shm stays the host's)
+    layers = base_layers() + ["unshare", "no-network", "private-filesystem", *_mounted(dirs), "private-tmp"]
     return Plan("auto", [unshare, *flags], layers, config, _env(), fallback)
+
+
+def _mounted(dirs: list) -> list:
+    """The layer a submission folder mounted read-only adds (none is, for one sent as data)."""
+    return ["read-only-submission"] if dirs else []

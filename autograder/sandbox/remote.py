@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-from pathlib import Path
 from typing import Any
 
 from autograder.checks.verdict import NotAttempted, StudentError, StudentTimeout
@@ -105,16 +104,15 @@ class StudentModule:
         return self.memo("source_tree", self._parse)
 
     def _parse(self) -> ast.Module:
-        path = Path(self._session.submission.path)
         try:
-            data = path.read_bytes()[: SOURCE_LIMIT + 1]
+            data = self._session.submission.read(SOURCE_LIMIT)
             if len(data) > SOURCE_LIMIT:
                 raise StudentError(f"{self.display} is larger than {SOURCE_LIMIT} bytes")
             return ast.parse(data, filename=self.display)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise StudentError(f"{self.display} cannot be parsed: {type(exc).__name__}: {exc}") from None
         except OSError as exc:
-            raise StudentError(f"{self.display} cannot be read: {exc.strerror}") from None
+            raise StudentError(f"{self.display} cannot be read: {exc.strerror or exc}") from None
 
     @staticmethod
     def _transport(func: str, exc: Exception, timeout: float) -> Exception:

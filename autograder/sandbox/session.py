@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from typing import Any
 
 from autograder.sandbox.process import WorkerDied, WorkerProcess, WorkerProtocolError, WorkerTimeout
@@ -17,11 +18,27 @@ from autograder.worker import protocol
 
 @dataclasses.dataclass
 class Submission:
-    """Where one exercise's student module is: its file, import name and display path."""
+    """Where one exercise's student module is: its file, import name and display path.
+
+    With ``files`` the submission travels as data (``grade batch``: one warm zygote serves
+    many students, so no student's folder is mounted into it): ``{relative path: bytes}``,
+    staged into each worker's private scratch space, and ``path`` is the module's relative
+    path among them.
+    """
 
     path: str
     module: str
     display: str
+    files: dict[str, bytes] | None = None
+
+    def read(self, limit: int) -> bytes:
+        """At most ``limit + 1`` bytes of the module's source (``OSError`` if it cannot be read)."""
+        if self.files is not None:
+            if self.path not in self.files:
+                raise FileNotFoundError(f"{self.display} is missing")
+            return self.files[self.path][: limit + 1]
+        with open(self.path, "rb") as f:
+            return f.read(limit + 1)
 
 
 class Session:
@@ -33,6 +50,7 @@ class Session:
         self.load_timeout = load_timeout
         self.worker: WorkerProcess | None = None
         self.loaded: dict | None = None  # the reply to "load" (names, imports) or its error
+        self.worker_s = 0.0  # CPU seconds spent in the worker (student code and drivers), all requests so far
         # What the parent derives from the submission's source once per grading (its parsed
         # tree, the forbidden-API analysis), whichever check asks first.
         self.memo: dict[str, Any] = {}
@@ -43,20 +61,17 @@ class Session:
         if self.loaded is not None and not self.loaded["ok"]:
             return None
         s = self.submission
-        real_folder = os.path.realpath(os.path.dirname(os.path.abspath(s.path)))
-        if os.path.islink(s.path) or os.path.realpath(s.path) != os.path.join(real_folder, os.path.basename(s.path)):
-            # A link could point at the reference solution: only the submission's own file is graded.
-            self.loaded = protocol.failure(protocol.MISSING_FILE, f"{s.display} is a symbolic link: submit the file itself")
-            return None
-        if not os.path.isfile(s.path):
-            self.loaded = protocol.failure(protocol.MISSING_FILE, f"{s.display} is missing: create it (start from the stub)")
+        problem = _missing(s)
+        if problem:
+            self.loaded = protocol.failure(protocol.MISSING_FILE, problem)
             return None
         if self.worker is None or not self.worker.alive:
             self.worker = self.launcher.spawn()
+            request = {"op": "load", "path": s.path, "module": s.module, "display": s.display}
+            if s.files is not None:
+                request["files"] = sorted(s.files.items())
             try:
-                self.loaded = self.worker.request(
-                    {"op": "load", "path": s.path, "module": s.module, "display": s.display},
-                    timeout=self.load_timeout)
+                self.loaded = self._timed(self.worker, request, self.load_timeout)
             except WorkerTimeout:
                 self.loaded = protocol.failure(protocol.TIMEOUT, f"importing {s.display} took longer than {self.load_timeout:g} s")
             except (WorkerDied, WorkerProtocolError) as exc:
@@ -73,8 +88,33 @@ class Session:
         worker = self._ensure()
         if worker is None:
             return self.loaded
-        return worker.request(message, timeout=timeout)
+        return self._timed(worker, message, timeout)
+
+    def _timed(self, worker: WorkerProcess, message: dict, timeout: float) -> dict:
+        start = time.perf_counter()
+        try:
+            reply = worker.request(message, timeout=timeout)
+        except WorkerTimeout:
+            self.worker_s += timeout
+            raise
+        spent = reply.get("cpu_s")
+        wall = time.perf_counter() - start
+        self.worker_s += min(float(spent), wall) if type(spent) is float and spent >= 0 else wall
+        return reply
 
     def close(self) -> None:
         if self.worker is not None:
             self.worker.kill()
+
+
+def _missing(s: Submission) -> str | None:
+    """Why the module cannot be graded at all (missing, or a link), or None."""
+    if s.files is not None:
+        return None if s.path in s.files else f"{s.display} is missing: create it (start from the stub)"
+    real_folder = os.path.realpath(os.path.dirname(os.path.abspath(s.path)))
+    if os.path.islink(s.path) or os.path.realpath(s.path) != os.path.join(real_folder, os.path.basename(s.path)):
+        # A link could point at the reference solution: only the submission's own file is graded.
+        return f"{s.display} is a symbolic link: submit the file itself"
+    if not os.path.isfile(s.path):
+        return f"{s.display} is missing: create it (start from the stub)"
+    return None

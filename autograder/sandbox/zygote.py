@@ -49,6 +49,7 @@ class ZygoteLauncher:
             if self.plan.config.get("uid") is not None:
                 os.chown(self.scratch, self.plan.config["uid"], self.plan.config["uid"])
             self.plan.config["scratch"] = self.scratch
+            self.plan.config["wipe"] = [self.scratch]
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = self.plan.prefix + python_command(
             "autograder.worker.zygote", str(theirs.fileno()), ",".join(self.preload), json.dumps(self.plan.config),
@@ -137,6 +138,26 @@ class ZygoteLauncher:
         if pid is None and not self.namespaced():
             pid = int(info.get("pid", 0))
         return WorkerProcess(sock, pid or 0, own_group=True)
+
+    def reset(self) -> dict:
+        """Kill every worker and wipe what they could write (``worker/zygote.py``): a warm
+        zygote then serves the next student as if fresh.  Call it with no session open."""
+        self._wait_ready()
+        self.restarts = 0  # restarts are counted per grading: the next student gets the full allowance
+        try:
+            self.control.settimeout(30)
+            self.control.send(b'{"op": "reset"}')
+            message = self.control.recv(4096)
+            reply = json.loads(message) if message else {}
+            if reply.get("reset") is True:
+                return reply
+        except (OSError, ValueError):
+            pass
+        # The zygote is gone or confused (the last submission killed it?): a new one is clean.
+        self._stop()
+        self._start()
+        self._wait_ready()
+        return {"reset": True, "restarted": True}
 
     def close(self) -> None:
         import shutil

@@ -192,3 +192,37 @@ def sweep_children(keep: set) -> int:
             except OSError:
                 pass
     return found
+
+
+def wipe(folders: list) -> int:
+    """Remove everything under ``folders`` but mount points (a kit or a Python bound in under
+    /tmp) and the folders on the way to them; returns how many entries were removed."""
+    import shutil
+    mounts = _mount_points()
+    removed = 0
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            if any(m == path or m.startswith(path + "/") for m in mounts):
+                continue
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _mount_points() -> list:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            return [line.split()[4].replace("\\040", " ") for line in f if len(line.split()) > 4]
+    except OSError:
+        return []

@@ -1,9 +1,13 @@
 """The worker <-> parent protocol: requests, replies and the error kinds, each named once.
 
-A request is a dict with an ``op``: ``load`` (import the student's module), ``call`` (one
-function of it) or ``drive`` (a grader driver from ``autograder.worker.drivers``).  A reply
+A request is a dict with an ``op``: ``load`` (import the student's module, from ``path``;
+or, with ``files``, from the submission sent as data and staged into the worker's private
+scratch space, ``path`` then being relative to it), ``call`` (one function of the module)
+or ``drive`` (a grader driver from ``autograder.worker.drivers``).  A reply
 is ``{"ok": True, "result": ..., "stdout": ...}`` or ``{"ok": False, "error": {"type",
-"message", "where", "func", "signature"}}``, plain data only (``autograder.worker.wire``).
+"message", "where", "func", "signature"}}``, plain data only (``autograder.worker.wire``);
+each also says ``cpu_s``, the CPU seconds the worker spent on it (which the parent caps at
+the wall time it observed itself: a submission could lie).
 
 ``error["type"]`` is the class name of the exception the student's code raised, or one of
 the kinds below, which the parent (``autograder.sandbox``) turns into a student's message.
@@ -20,11 +24,12 @@ MISSING_FUNCTION = "MissingFunction"  # the module lacks a function or class the
 MISSING_FILE = "MissingFile"  # the exercise's module is missing or a symbolic link
 TIMEOUT = "Timeout"  # loading the module took too long
 CRASHED = "Crashed"  # the process died while loading the module
+STAGE_FAILED = "StageFailed"  # a submission sent as data could not be written into the worker
 # The grader's side
 PROTOCOL_ERROR = "ProtocolError"  # a request the worker cannot serve
 UNSENDABLE = "UnsendableResult"  # a result the wire format refuses (too large, too deep)
 
-LOAD_FAILURES = (MISSING_FILE, TIMEOUT, CRASHED)  # their message is complete as it is
+LOAD_FAILURES = (MISSING_FILE, TIMEOUT, CRASHED, STAGE_FAILED)  # their message is complete as it is
 
 
 class MissingFunction(AttributeError):

@@ -17,6 +17,10 @@ Each worker, when the plan allows: PID 1 of its own pid namespace (killing it ki
 spawned, ``setsid`` or not) with its own /proc and /tmp, rlimits, an unprivileged uid, no
 capabilities.  Orphans a worker leaves behind are adopted by the zygote (a child
 subreaper) and killed at the next spawn and at exit.
+
+A ``reset`` request (a warm zygote about to serve the next student) kills every worker and
+orphan and wipes what they could write (the plan's ``wipe`` folders: the sandbox's private
+``/tmp`` and ``/dev/shm``, or the scratch folder), then answers ``{"reset": true}``.
 """
 from __future__ import annotations
 
@@ -75,8 +79,8 @@ def _become_worker(control: socket.socket, state: _State) -> None:
             os.environ["HOME"] = os.environ["TMPDIR"] = path
             import tempfile
             tempfile.tempdir = None  # a preloaded library may have cached the zygote's
-        except OSError:
-            pass
+        except OSError as exc:  # the worker still runs; what needs the folder says why it is missing
+            child.SCRATCH_PROBLEM = f"no private scratch folder in {scratch}: {exc}"
     isolation.harden_worker(state.config)
     child.configure_process()
     child.serve(theirs)
@@ -176,9 +180,14 @@ def main(argv: list[str]) -> None:
             message = control.recv(4096)
             if not message:
                 return
-            if json.loads(message).get("op") == "spawn":
+            op = json.loads(message).get("op")
+            if op == "spawn":
                 _sweep(state)
                 _fork_worker(control, state)
+            elif op == "reset":
+                _sweep(state, everything=True, wait=2.0)
+                wiped = isolation.wipe(config.get("wipe", []))
+                control.send(json.dumps({"reset": True, "wiped": wiped}).encode())
     finally:
         _sweep(state, everything=True, wait=2.0)
 

@@ -282,3 +282,18 @@ def test_spawn_launcher_grades_like_the_zygote(monkeypatch):
     assert set(checks) == {"device", "learn_kernel", "learn_kernel_other", "corr2d_values"}
     assert all(c["status"] == "passed" for c in checks.values()), checks
     assert checks["device"]["details"]["device_check"] in ("fake", "cuda", "mps")
+
+
+def test_a_grader_started_from_tmp_keeps_the_sandboxs_private_tmp(tmp_path):
+    """sys.path[0] is the folder of the script that started the grader: a script in /tmp must
+    not get the host's /tmp bound (read-only) over the workers' own."""
+    script = Path("/tmp") / f"torchgrade-probe-{os.getpid()}.py"
+    script.write_text("import json, sys\nfrom autograder.sandbox import isolation\n"
+                      "print(json.dumps(isolation.plan('auto', []).prefix))\n")
+    try:
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    finally:
+        script.unlink()
+    prefix = json.loads(out.stdout)
+    binds = [prefix[i + 2] for i, a in enumerate(prefix) if a in ("--ro-bind", "--bind")]
+    assert "/tmp" not in binds and "/dev/shm" not in binds, binds
