@@ -90,7 +90,7 @@ def _locate(folder: Path, root: Path, exercise: Exercise) -> Submission:
 
 
 def _from_zip(path: Path, chosen: list[Exercise], kit: Kit) -> dict[str, Submission]:
-    from autograder.batch.intake import read_entry
+    from autograder.intake import read_entry
     entry = read_entry(path)
     if entry.problem:
         raise UsageError(entry.problem)

@@ -18,6 +18,7 @@ what was in flight and leaves no torn row.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -148,16 +149,12 @@ class Gradebook:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM gradings").fetchone()[0]
 
+    @contextlib.contextmanager
     def _transaction(self):
-        return _Transaction(self.db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")

@@ -23,6 +23,7 @@ from typing import Callable, Protocol
 from autograder.worker import wire
 
 START_TIMEOUT = 300.0  # torch, pytest and a zygote on a slow machine
+MEASURE_EVERY = 5.0  # seconds between two readings of a lane's memory
 
 
 class Lanes(Protocol):
@@ -44,10 +45,14 @@ class _LaneProcess:
         self.task = None
         self.ready = False
         self.started = time.monotonic()
+        self.measured = 0.0  # when its memory was last read
 
     def send(self, task) -> None:
         self.task = task
-        wire.send(self.sock, {"op": "grade", "task": task.plain()})
+        try:
+            wire.send(self.sock, {"op": "grade", "task": task.plain()})
+        except OSError:
+            pass  # the lane died: its socket reads EOF next, and the task is failed then
 
     def stop(self) -> None:
         try:
@@ -121,6 +126,9 @@ class LocalLanes:
         return lane.task
 
     def _measure(self, lane: _LaneProcess) -> None:
+        if time.monotonic() - lane.measured < MEASURE_EVERY:  # a /proc walk: not after every task
+            return
+        lane.measured = time.monotonic()
         rss = tree_rss(lane.process.pid)
         self.peak_rss[lane.process.pid] = max(self.peak_rss.get(lane.process.pid, 0), rss)
 

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 from autograder.api import PUBLIC_SEED
 from autograder.batch.export import write_outputs
 from autograder.batch.gradebook import Gradebook
-from autograder.batch.intake import Entry, read_roster, read_submissions
+from autograder.intake import Entry, read_roster, read_submissions
 from autograder.batch.lane import KitMismatch, Task
 from autograder.batch.progress import Progress
 from autograder.batch.results import class_results

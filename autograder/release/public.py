@@ -14,9 +14,9 @@ from pathlib import Path
 from autograder.kit import Kit
 from autograder.release import ReleaseError
 
-# what of the package a student release does not get: this instructor-only package, and
+# what of the package a student release does not get: the instructor-only packages, and
 # the suites and recorded values, which are written apart
-_NOT_SHIPPED = ("release", "suites", "recorded")
+_NOT_SHIPPED = ("release", "batch", "suites", "recorded")
 
 
 def engine_files(kit: Kit) -> list[Path]:

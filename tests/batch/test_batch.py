@@ -162,3 +162,40 @@ def test_faults_are_results_and_nothing_is_left_running(tmp_path):
     assert ("f02_sleep", "timeout") in kinds and ("c04", "crash") in kinds
     assert_no_survivors()
     assert not processes_matching("autograder.batch.lane")
+
+
+SNOOP = '''
+import os
+import tempfile
+for folder in ("/tmp", "/dev/shm", os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir()):
+    try:
+        with open(os.path.join(folder, "torchgrade-note-from-{me}"), "w") as f:
+            f.write("hello")
+    except OSError:
+        pass
+
+
+def forward(x, w1, w2):
+    seen = []
+    for root in ("/tmp", "/dev/shm", os.getcwd()):
+        for dirpath, dirnames, filenames in os.walk(root):
+            seen += [n for n in filenames if n.startswith("torchgrade-note-from-")]
+    raise RuntimeError("seen: " + ",".join(sorted(seen)))
+'''
+
+
+def test_a_student_sees_nothing_another_student_wrote(tmp_path):
+    """Two students in one lane, one after the other: each finds only its own notes, wherever it
+    could write them (in bubblewrap only its scratch folder is writable, and wiped in between)."""
+    level = autograder.grade("exercise1", submission=KIT.solutions_dir, pattern="loss")["sandbox"]
+    if level != "full":
+        pytest.skip(f"the sandbox's private /tmp needs the namespace layers (sandbox {level} here)")
+    subs = tmp_path / "subs"
+    for me in ("anna", "ben"):
+        (subs / me).mkdir(parents=True)
+        (subs / me / "exercise1_numpy_net.py").write_text(SNOOP.replace("{me}", me))
+    run_batch(subs, out=tmp_path / "out", exercises=["exercise1"], lanes=InlineLanes())
+    for me, other in (("anna", "ben"), ("ben", "anna")):
+        document = json.loads((tmp_path / "out" / "feedback" / f"{me}.json").read_text())["document"]
+        message = next(c for c in document["exercises"][0]["checks"] if c["id"] == "forward")["message"]
+        assert f"torchgrade-note-from-{me}" in message and f"from-{other}" not in message, message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch.intake import Limits, read_roster, read_submissions
+from autograder.intake import Limits, read_roster, read_submissions
 from conftest import KIT
 
 EX1, EX3 = KIT.find("exercise1"), KIT.find("exercise3")
