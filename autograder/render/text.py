@@ -42,8 +42,8 @@ def render(document: dict) -> str:
                 out += _indent(check["message"], "        ")
             if check.get("hint"):
                 out += _indent("hint: " + check["hint"], "        ")
-            if check.get("reproduce"):
-                out += _indent("reproduce: " + check["reproduce"], "        ")
+            if check.get("reproduce"):  # never wrapped: it is copied and pasted whole
+                out.append(f"        reproduce: {check['reproduce']}")
         total = _points(exercise["score"], exercise["max_score"])
         out.append(click.style(f"  total {total}", bold=True))
         if "hidden_checks" in exercise:  # a student release

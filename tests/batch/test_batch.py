@@ -199,3 +199,20 @@ def test_a_student_sees_nothing_another_student_wrote(tmp_path):
         document = json.loads((tmp_path / "out" / "feedback" / f"{me}.json").read_text())["document"]
         message = next(c for c in document["exercises"][0]["checks"] if c["id"] == "forward")["message"]
         assert f"torchgrade-note-from-{me}" in message and f"from-{other}" not in message, message
+
+
+def test_the_cli(mixed, tmp_path):
+    import subprocess
+    import sys
+    subs, out, _, _ = mixed
+    status = subprocess.run([sys.executable, "-m", "autograder", "batch", "status", str(out)], capture_output=True,
+                            text=True, timeout=120)
+    assert status.returncode == 0 and "7 students (2 rejected at intake)" in status.stdout
+    assert any(line.split()[:3] == ["exercise4", "5", "2"] for line in status.stdout.splitlines()), status.stdout
+    missing = subprocess.run([sys.executable, "-m", "autograder", "batch", str(tmp_path / "nowhere"), "--out",
+                              str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    again = subprocess.run([sys.executable, "-m", "autograder", "batch", str(subs), "--out", str(out),
+                            "--exercises", ",".join(EXERCISES)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1  # two submissions could not be graded (an empty folder, a lone file)
+    assert "7 students: 0 graded, 10 unchanged, 4 failed, 0 errors" in again.stdout

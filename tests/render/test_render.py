@@ -63,3 +63,10 @@ def test_every_format_renders():
     for name in FORMATS:
         assert renderer(name)(DOCUMENT)
 
+
+def test_a_long_reproduce_command_is_never_wrapped():
+    document = {**DOCUMENT, "exercises": [dict(DOCUMENT["exercises"][0])]}
+    long = "grade exercise1 --submission /tmp/" + "x" * 120 + "/exercises --seed 0 -k loss"
+    document["exercises"][0]["checks"] = [dict(c, reproduce=long) if c["id"] == "loss" else c
+                                          for c in DOCUMENT["exercises"][0]["checks"]]
+    assert f"reproduce: {long}\n" in click.unstyle(renderer("text")(document))
