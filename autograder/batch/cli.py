@@ -84,7 +84,11 @@ def _report(outcome: dict, out: Path) -> None:
                        f"{', '.join(roster['no_submission'])}")
     for pid, rss in sorted(outcome.get("peak_rss", {}).items()):
         click.echo(f"lane {pid}: peak memory {rss / 2**20:.0f} MiB (with its zygotes and workers)")
-    click.echo(f"wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.json'}")
+    if outcome.get("outputs") == "unchanged":
+        click.echo(f"nothing changed: {out / 'grades.csv'}, {out / 'feedback'}/ and {out / 'report.html'} are as "
+                   f"they were (grade batch export {out} writes them again)")
+    else:
+        click.echo(f"wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.json'}, {out / 'report.html'}")
 
 
 @batch.command("status")
@@ -124,6 +128,18 @@ def regrade(out: Path, students: tuple[str, ...], exercises: str, jobs: int | No
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     _report(outcome, out)
+
+
+@batch.command("report")
+@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="DIR")
+def report(out: Path) -> None:
+    """Write DIR/report.html (and summary.json) again from the grade-book: open it in a browser."""
+    from autograder.batch.run import export_outputs
+    try:
+        export_outputs(out, report_only=True)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {out / 'report.html'}")
 
 
 @batch.command("export")

@@ -1,6 +1,6 @@
 """The files a batch leaves in DIR, regenerated from the grade-book after every run and by
-``grade batch export``: ``grades.csv``, ``feedback/<student>.txt`` and ``.json``, and
-``summary.json``.
+``grade batch export``: ``grades.csv``, ``feedback/<student>.txt`` and ``.json``,
+``summary.json`` and ``report.html`` (``autograder.batch.report``).
 
 ``grades.csv`` has one row per student and one column per exercise, in one of three shapes:
 
@@ -35,10 +35,17 @@ CANVAS_IDS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 
 def write_outputs(out: Path, results: list[StudentResult], summary: dict, kit: Kit, *, lms: str = "plain",
-                  roster: dict | None = None) -> None:
+                  roster: dict | None = None, sources: dict | None = None) -> None:
     (out / "grades.csv").write_text(grades_csv(results, kit, lms=lms, roster=roster), encoding="utf-8")
     _write_feedback(out / "feedback", results)
+    write_summary(out, results, summary, kit, sources=sources)
+
+
+def write_summary(out: Path, results: list[StudentResult], summary: dict, kit: Kit, *, sources: dict | None = None) -> None:
+    """``summary.json`` and ``report.html``, the class at a glance (numbers, and a page)."""
+    from autograder.batch.report import write_report
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_report(out, results, summary, kit, sources)
 
 
 def grades_csv(results: list[StudentResult], kit: Kit, *, lms: str = "plain", roster: dict | None = None) -> str:

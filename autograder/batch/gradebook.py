@@ -9,16 +9,21 @@ Tables:
   changed.  ``outcome`` is ``graded`` (a document), ``rejected`` (a score of 0 with a
   reason, e.g. an unreadable module) or ``error`` (the grader failed twice; no score).
 * ``students`` and ``assignments``: what the latest intake found (each student's entry and,
-  per exercise, the content hash), replaced as a whole at the start of each run.
+  per exercise, the content hash and the module's source, which the report compares),
+  replaced as a whole at the start of each run.
+* ``fingerprints``: each module's look-alike fingerprints (``similarity``), keyed by the
+  source's hash and the fingerprinting method, so a report is not parsed again for code
+  it has seen.
 * ``meta``: the kit this grade-book belongs to; a grade-book of another kit is refused.
 
-The batch process is the only writer.  Each result is committed in its own transaction
+The batch process (or ``grade batch report``) is the only writer.  Each result is committed in its own transaction
 (WAL journal), so a batch killed at any moment keeps every committed result, loses only
 what was in flight and leaves no torn row.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import time
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 FILENAME = "gradebook.sqlite"
-FORMAT = "torchgrade-gradebook/1"
+FORMAT = "torchgrade-gradebook/2"
 SUBMISSION = "\x00submission\x00"  # stands for the student's path in stored reproduce commands
 
 SCHEMA = """
@@ -34,13 +39,15 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS students (
     student TEXT PRIMARY KEY, entry TEXT NOT NULL, kind TEXT NOT NULL, problem TEXT, notes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS assignments (
-    student TEXT NOT NULL, exercise TEXT NOT NULL, content_hash TEXT, problem TEXT,
+    student TEXT NOT NULL, exercise TEXT NOT NULL, content_hash TEXT, problem TEXT, source TEXT,
     PRIMARY KEY (student, exercise));
 CREATE TABLE IF NOT EXISTS gradings (
     exercise TEXT NOT NULL, content_hash TEXT NOT NULL, kit_version TEXT NOT NULL, seed INTEGER NOT NULL,
     outcome TEXT NOT NULL, score REAL, max_score REAL, document TEXT, error TEXT,
     attempts INTEGER NOT NULL, duration_s REAL, graded_at TEXT NOT NULL,
     PRIMARY KEY (exercise, content_hash, kit_version, seed));
+CREATE TABLE IF NOT EXISTS fingerprints (
+    source_hash TEXT NOT NULL, method TEXT NOT NULL, hashes TEXT, PRIMARY KEY (source_hash, method));
 """
 
 
@@ -107,8 +114,8 @@ class Gradebook:
                 self.db.executemany("DELETE FROM assignments WHERE student = ?", [(s,) for s in only])
             self.db.executemany("INSERT INTO students VALUES (:student, :entry, :kind, :problem, :notes)",
                                 [dict(s, notes=json.dumps(s["notes"])) for s in students])
-            self.db.executemany("INSERT INTO assignments VALUES (:student, :exercise, :content_hash, :problem)",
-                                assignments)
+            self.db.executemany("INSERT INTO assignments VALUES (:student, :exercise, :content_hash, :problem, "
+                                ":source)", [{"source": None, **a} for a in assignments])
 
     def students(self) -> list[dict]:
         rows = self.db.execute("SELECT student, entry, kind, problem, notes FROM students ORDER BY student")
@@ -119,6 +126,12 @@ class Gradebook:
         rows = self.db.execute(query + (" WHERE student = ?" if student else "") + " ORDER BY student, exercise",
                                (student,) if student else ())
         return [{"student": s, "exercise": e, "content_hash": h, "problem": p} for s, e, h, p in rows]
+
+    def sources(self, exercise: str) -> dict[str, str]:
+        """``student -> source`` of each student's module for ``exercise`` (the latest intake)."""
+        rows = self.db.execute("SELECT student, source FROM assignments WHERE exercise = ? AND source IS NOT NULL "
+                               "ORDER BY student", (exercise,))
+        return dict(rows.fetchall())
 
     # -- gradings -----------------------------------------------------------------
     def grading(self, exercise: str, content_hash: str, kit_version: str, seed: int) -> dict | None:
@@ -139,6 +152,37 @@ class Gradebook:
             self.db.execute("INSERT OR REPLACE INTO gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (*key, outcome, score, max_score, json.dumps(document) if document is not None else None,
                              error, attempts, duration_s, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+
+    def state(self, versions: dict[str, str], seed: int) -> str:
+        """A digest of everything the outputs are made of: the intake, and the grading each
+        assignment has under these kit versions and seed."""
+        digest = hashlib.sha256()
+        for row in self.db.execute("SELECT student, entry, kind, problem, notes FROM students ORDER BY student"):
+            digest.update(json.dumps(row).encode())
+        gradings = {(e, h, v): [o, at] for e, h, v, o, at in self.db.execute(
+            "SELECT exercise, content_hash, kit_version, outcome, graded_at FROM gradings WHERE seed = ?", (seed,))}
+        for student, exercise, content_hash, problem in self.db.execute(
+                "SELECT student, exercise, content_hash, problem FROM assignments ORDER BY student, exercise"):
+            digest.update(json.dumps([student, exercise, content_hash, problem,
+                                      gradings.get((exercise, content_hash, versions.get(exercise)))]).encode())
+        return digest.hexdigest()
+
+    # -- look-alike fingerprints ----------------------------------------------------
+    def fingerprints(self, method: str, digests: Iterable[str]) -> dict[str, dict[int, list[int]] | None]:
+        """The stored fingerprints of these sources (``None``: the source did not parse)."""
+        found = {}
+        for digest in digests:
+            row = self.db.execute("SELECT hashes FROM fingerprints WHERE source_hash = ? AND method = ?",
+                                  (digest, method)).fetchone()
+            if row is not None:
+                found[digest] = {int(h): lines for h, lines in json.loads(row[0]).items()} if row[0] else None
+        return found
+
+    def save_fingerprints(self, method: str, found: dict[str, dict[int, list[int]] | None]) -> None:
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?)",
+                                [(digest, method, None if hashes is None else json.dumps(hashes))
+                                 for digest, hashes in found.items()])
 
     def forget(self, keys: Iterable[tuple[str, str, str, int]]) -> int:
         """Drop gradings (a regrade request); returns how many there were."""

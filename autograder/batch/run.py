@@ -18,14 +18,17 @@ The batch process is the grade-book's only writer; lanes return plain data.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from collections import deque
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import autograder
 from autograder.api import PUBLIC_SEED
-from autograder.batch.export import write_outputs
+from autograder.batch import similarity
+from autograder.batch.export import write_outputs, write_summary
 from autograder.batch.gradebook import Gradebook
 from autograder.intake import Entry, read_roster, read_submissions
 from autograder.batch.lane import KitMismatch, Task
@@ -90,11 +93,8 @@ def run_batch(submissions: str | os.PathLike, *, out: str | os.PathLike, exercis
                 lanes.close()
             peak = dict(getattr(lanes, "peak_rss", {}))
         line = progress.finish()
-        results = class_results(book, kit, seed)
-        summary = summarize(results, kit, roster=roster_map)
-        write_outputs(out, results, summary, kit, lms=lms, roster=roster_map)
-        return {"line": line, "counts": progress.counts, "students": len(results), "roster": summary["roster"],
-                "peak_rss": peak}
+        exported = _outputs(book, kit, out, seed=seed, lms=lms, roster=roster_map, unless_unchanged=True)
+        return {"line": line, "counts": progress.counts, "peak_rss": peak, **exported}
     finally:
         book.close()
 
@@ -123,21 +123,58 @@ def regrade(out: str | os.PathLike, *, students: list[str], exercises: Sequence[
                      students=students, lanes=lanes)
 
 
-def export_outputs(out: str | os.PathLike, *, lms: str | None = None, kit: Kit | None = None) -> dict:
-    """Write the outputs again from the grade-book alone (``lms``: another shape of grades.csv)."""
+def export_outputs(out: str | os.PathLike, *, lms: str | None = None, kit: Kit | None = None,
+                   report_only: bool = False) -> dict:
+    """Write the outputs again from the grade-book alone (``lms``: another shape of grades.csv;
+    ``report_only``: summary.json and report.html only)."""
     kit = kit or Kit.installed()
     book = Gradebook.existing(out)
     try:
         roster_path = book.meta("roster")
         roster = read_roster(roster_path) if roster_path else None
-        results = class_results(book, kit, book.meta("seed", PUBLIC_SEED))
-        summary = summarize(results, kit, roster=roster)
-        write_outputs(Path(out), results, summary, kit, lms=lms or book.meta("lms", "plain"), roster=roster)
         if lms:
             book.set_meta(lms=lms)
+        return _outputs(book, kit, Path(out), seed=book.meta("seed", PUBLIC_SEED), lms=book.meta("lms", "plain"),
+                        roster=roster, report_only=report_only)
     finally:
         book.close()
-    return summary
+
+
+OUTPUTS = ("grades.csv", "summary.json", "report.html")
+
+
+def _outputs(book: Gradebook, kit: Kit, out: Path, *, seed: int, lms: str, roster: dict | None,
+             report_only: bool = False, unless_unchanged: bool = False) -> dict:
+    """Every output, from the grade-book (``report_only``: summary.json and report.html).
+    Returns the number of students, the roster's mismatches and whether the outputs were
+    ``written`` or (``unless_unchanged``, when the grade-book is as they were written from)
+    left ``unchanged``: an unchanged rerun of a class costs no report."""
+    state = hashlib.sha256(json.dumps([book.state({ex.id: kit.version(ex) for ex in kit.exercises}, seed), lms,
+                                       roster, autograder.__version__]).encode()).hexdigest()
+    last = book.meta("exported")
+    if unless_unchanged and last and last["state"] == state and all((out / name).is_file() for name in OUTPUTS):
+        return {"students": last["students"], "roster": last["roster"], "outputs": "unchanged"}
+    results = class_results(book, kit, seed)
+    sources = {ex.id: book.sources(ex.id) for ex in kit.exercises}
+    summary = summarize(results, kit, roster=roster, sources=sources, fingerprints=_fingerprints(book, sources))
+    exported = {"students": summary["students"]["total"], "roster": summary["roster"]}
+    if report_only:
+        write_summary(out, results, summary, kit, sources=sources)
+    else:
+        write_outputs(out, results, summary, kit, lms=lms, roster=roster, sources=sources)
+        book.set_meta(exported={"state": state, **exported})
+    return {**exported, "outputs": "written", "summary": summary}
+
+
+def _fingerprints(book: Gradebook, sources: dict[str, dict[str, str]]) -> dict[str, dict | None]:
+    """source -> its look-alike fingerprints: stored ones, and the new ones made and stored."""
+    digests = {hashlib.sha256(text.encode("utf-8")).hexdigest(): text
+               for by_student in sources.values() for text in by_student.values()}
+    known = book.fingerprints(similarity.METHOD, digests)
+    made = {digest: similarity.raw_hashes(digests[digest]) for digest in digests.keys() - known.keys()}
+    if made:
+        book.save_fingerprints(similarity.METHOD, made)
+    return {digests[digest]: hashes for digest, hashes in {**known, **made}.items()}
 
 
 def _record_intake(book: Gradebook, kit: Kit, entries: list[Entry], submissions, only) -> None:
@@ -152,8 +189,10 @@ def _record_intake(book: Gradebook, kit: Kit, entries: list[Entry], submissions,
             path = entry.module_path(ex)
             problem = (f"{path} could not be read ({entry.unreadable[path]}): submit a readable file"
                        if path in entry.unreadable else None)
+            source = entry.files.get(path)
             assignments.append({"student": entry.student, "exercise": ex.id, "problem": problem,
-                                "content_hash": None if problem else entry.content_hash(ex, kit.exercises)})
+                                "content_hash": None if problem else entry.content_hash(ex, kit.exercises),
+                                "source": source.decode("utf-8", errors="replace") if source is not None else None})
     book.record_intake(students, assignments, only=only)
 
 

@@ -1,16 +1,20 @@
 """The class at a glance, as numbers: what ``summary.json`` holds (and the report draws).
 
 Per exercise: the mean, median and a histogram of scores, how many did not attempt it, each
-check's pass rate (hardest first) and the most frequent known mistakes.  Across the class:
-the slowest gradings, the flagged submissions (timeouts, crashes, out of memory, forbidden
-APIs, what the sandbox refused), what could not be graded, and the roster's mismatches.
+check's pass rate (hardest first), the most frequent known mistakes, the time each check
+took, the slowest submissions, and the look-alike submissions (``similarity``).  Across
+the class: the flagged submissions (timeouts, crashes, out of memory, forbidden APIs, what
+the sandbox refused and which layer refused it, outputs that look hard-coded for the public
+inputs), what could not be graded, and the roster's mismatches.
 """
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections import Counter
 from typing import Iterable
 
+from autograder.batch import similarity
 from autograder.batch.results import StudentResult
 from autograder.engine.report import round_points
 from autograder.kit import Kit
@@ -18,18 +22,31 @@ from autograder.kit import Kit
 BINS = 10
 TOP_HINTS = 10
 SLOWEST = 10
-# What a refusal by the sandbox looks like in a student's error (no network, read-only mounts,
-# an unprivileged uid, rlimits).
-SANDBOX_SIGNS = ("PermissionError", "Permission denied", "Read-only file system", "Operation not permitted",
-                 "Network is unreachable", "Connection refused", "ConnectionRefusedError", "gaierror",
-                 "Temporary failure in name resolution", "Resource temporarily unavailable", "File too large")
+# What a refusal by the sandbox looks like in a student's error, and the layer that refused.
+SANDBOX_SIGNS = {
+    "Network is unreachable": "no network", "Connection refused": "no network",
+    "ConnectionRefusedError": "no network", "gaierror": "no network",
+    "Temporary failure in name resolution": "no network",
+    "Read-only file system": "read-only filesystem",
+    "PermissionError": "unprivileged user", "Permission denied": "unprivileged user",
+    "Operation not permitted": "unprivileged user",
+    "File too large": "rlimits (file size)", "Resource temporarily unavailable": "rlimits (processes)",
+}
 
 
-def summarize(results: list[StudentResult], kit: Kit, *, roster: dict | None = None) -> dict:
+def summarize(results: list[StudentResult], kit: Kit, *, roster: dict | None = None,
+              sources: dict[str, dict[str, str]] | None = None,
+              fingerprints: dict[str, dict | None] | None = None) -> dict:
+    """``sources``: exercise -> student -> the module's source, for the look-alikes;
+    ``fingerprints``: source -> its ``similarity.raw_hashes``, where already known."""
+    exercises = {ex.id: _exercise(results, ex) for ex in kit.exercises}
+    for ex in kit.exercises:
+        if sources is not None:
+            exercises[ex.id]["look_alikes"] = look_alikes(sources.get(ex.id, {}), kit.stub_path(ex),
+                                                          known=fingerprints)
     return {
         "students": _counts(results),
-        "exercises": {ex.id: _exercise(results, ex) for ex in kit.exercises},
-        "slowest": _slowest(results),
+        "exercises": exercises,
         "flags": [flag for r in results for flag in flags(r)],
         "not_graded": [{"student": r.student, "exercise": e, "state": c.state, "why": c.message}
                        for r in results for e, c in r.cells.items() if c.state in ("failed", "error")],
@@ -61,8 +78,15 @@ def _exercise(results: list[StudentResult], ex) -> dict:
             info["passed"] += check["status"] == "passed"
             if check["status"] != "passed" and check.get("specific_hint") and check.get("hint"):
                 hints[check["hint"]] += 1
+    times: dict[str, list[float]] = {}
+    for entry in documents:
+        for check in entry["checks"]:
+            times.setdefault(check["id"], []).append(check["duration_s"])
     for info in checks.values():
         info["pass_rate"] = round(info["passed"] / info["total"], 4)
+        spent = sorted(times[info["id"]])
+        info["time_s"] = {"median": round(statistics.median(spent), 4), "p90": round(spent[int(0.9 * (len(spent) - 1))], 4),
+                          "max": round(spent[-1], 4)}
     return {
         "title": ex.title, "max_score": ex.max_score, "scored": len(scored),
         "mean": round_points(statistics.fmean(scored)) if scored else None,
@@ -73,24 +97,42 @@ def _exercise(results: list[StudentResult], ex) -> dict:
         "checks": sorted(checks.values(), key=lambda c: (c["pass_rate"], c["id"])),
         "known_mistakes": [{"hint": hint, "count": n, "share": round(n / len(documents), 4)}
                            for hint, n in hints.most_common(TOP_HINTS)],
+        "slowest": [{"student": student, "duration_s": round(spent, 3)} for spent, student in
+                    sorted(((r.cells[ex.id].duration_s, r.student) for r in results
+                            if r.cells[ex.id].duration_s is not None), key=lambda t: (-t[0], t[1]))[:SLOWEST]],
     }
 
 
-def _slowest(results: list[StudentResult]) -> list[dict]:
-    timed = [(c.duration_s, r.student, e) for r in results for e, c in r.cells.items() if c.duration_s is not None]
-    return [{"student": s, "exercise": e, "duration_s": d} for d, s, e in sorted(timed, reverse=True)[:SLOWEST]]
-
-
 def flags(result: StudentResult) -> list[dict]:
-    """What a teacher should look at in one student's results, each with a sentence why."""
+    """What a teacher should look at in one student's results: one flag per exercise and kind,
+    naming the checks it came from, with a sentence why (the first such check's)."""
     found = []
     for exercise, cell in result.cells.items():
-        for check in (cell.document["exercises"][0]["checks"] if cell.document else []):
+        checks = cell.document["exercises"][0]["checks"] if cell.document else []
+        kinds: dict[str, dict] = {}
+        for check in checks:
             kind = _flag_kind(check)
-            if kind:
-                found.append({"student": result.student, "exercise": exercise, "check": check["id"], "kind": kind,
-                              "why": _first_line(check["message"])})
+            if kind in kinds:
+                kinds[kind]["checks"].append(check["id"])
+            elif kind:
+                kinds[kind] = {"student": result.student, "exercise": exercise, "kind": kind, "checks": [check["id"]],
+                               "why": _why(kind, check)}
+        found += kinds.values()
+        public = [c for c in checks if c["visibility"] == "visible"]
+        lost = [c["id"] for c in checks if c["visibility"] == "hidden" and c["status"] != "passed"]
+        if public and lost and all(c["status"] == "passed" for c in public):
+            found.append({"student": result.student, "exercise": exercise, "kind": "hard-coded", "checks": lost,
+                          "why": f"passed every public check but lost the hidden {', '.join(lost)} (other inputs): "
+                                 "results that only hold for the public inputs, worth a look"})
     return found
+
+
+def _why(kind: str, check: dict) -> str:
+    line = _first_line(check["message"])
+    if kind == "sandbox":
+        layer = next(layer for sign, layer in SANDBOX_SIGNS.items() if sign in check["message"])
+        return f"tried something the sandbox refused ({layer}): {line}"
+    return line
 
 
 def _flag_kind(check: dict) -> str | None:
@@ -99,6 +141,8 @@ def _flag_kind(check: dict) -> str | None:
         return "timeout"
     if "must not use" in message:
         return "forbidden-api"
+    if ": returned <" in message:  # not plain data: an object made to pass every comparison?
+        return "fake-result"
     if check["status"] != "error":
         return None
     if "MemoryError" in message:
@@ -108,6 +152,23 @@ def _flag_kind(check: dict) -> str | None:
     if any(sign in message for sign in SANDBOX_SIGNS):
         return "sandbox"
     return None
+
+
+def look_alikes(sources: dict[str, str], stub_path, *, known: dict[str, dict | None] | None = None) -> dict:
+    """Pairs and clusters of near-identical modules, the stub's own lines not counting
+    (``known``: source -> its ``similarity.raw_hashes``, where already computed)."""
+    stub = stub_path.read_text(encoding="utf-8") if stub_path.is_file() else ""
+    boiler = similarity.template_hashes(stub)
+    made: dict[str, similarity.Fingerprint | None] = {}  # identical modules (untouched stubs) parsed once
+    prints = []
+    for student, source in sources.items():
+        if source not in made:
+            made[source] = similarity.fingerprint(student, source, boilerplate=boiler,
+                                                  known=(known or {}).get(source))
+        prints.append(made[source] and dataclasses.replace(made[source], name=student))
+    pairs = similarity.similar_pairs(prints)
+    return {"threshold": similarity.THRESHOLD, "compared": sum(p is not None for p in prints),
+            "pairs": [p.plain() for p in pairs], "clusters": similarity.clusters(pairs)}
 
 
 def _first_line(text: str) -> str:

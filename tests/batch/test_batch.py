@@ -104,8 +104,17 @@ def test_an_unchanged_rerun_grades_nothing_and_starts_no_grader(mixed):
 
         def close(self):
             pass
+    page = out / "report.html"
+    written = page.stat().st_mtime_ns
     again = run_batch(subs, out=out, exercises=EXERCISES, lanes=NoLanes())
     assert again["counts"] == {"graded": 0, "unchanged": 10, "failed": 4, "errors": 0}
+    # the grade-book is as the outputs were written from: they stay (no report to draw)
+    assert again["outputs"] == "unchanged" and again["students"] == 7 and page.stat().st_mtime_ns == written
+    page.unlink()  # a missing output is written again
+    assert run_batch(subs, out=out, exercises=EXERCISES, lanes=NoLanes())["outputs"] == "written" and page.is_file()
+    # so is every output when the grade-book says something else (another LMS layout)
+    assert run_batch(subs, out=out, exercises=EXERCISES, lanes=NoLanes(), lms="moodle")["outputs"] == "written"
+    assert run_batch(subs, out=out, exercises=EXERCISES, lanes=NoLanes())["outputs"] == "written"
 
 
 def test_regrade_and_export(mixed):
@@ -216,3 +225,5 @@ def test_the_cli(mixed, tmp_path):
                             "--exercises", ",".join(EXERCISES)], capture_output=True, text=True, timeout=300)
     assert again.returncode == 1  # two submissions could not be graded (an empty folder, a lone file)
     assert "7 students: 0 graded, 10 unchanged, 4 failed, 0 errors" in again.stdout
+    third = subprocess.run(again.args, capture_output=True, text=True, timeout=300)
+    assert "nothing changed:" in third.stdout and "grade batch export" in third.stdout, third.stdout

@@ -75,3 +75,25 @@ def test_summary_counts_rates_mistakes_and_flags():
     assert summary["roster"] == {"not_in_roster": ["bob", "carol", "zed.txt"], "no_submission": ["dave"]}
     assert summary["students"] == {"total": 4, "rejected": 1, "graded": 3, "failed": 3, "error": 1, "pending": 1}
     assert flags(results()[0]) == []
+
+
+def test_flags_name_the_kind_the_checks_and_why():
+    hidden = dict(visibility="hidden")
+    cells = {
+        "hard": [check("a", "passed", 50), check("a_other_sizes", "failed", 0, message="wrong at 8×3", **hidden)],
+        "net": [check("a", "error", 0, message="forward() raised OSError: [Errno 101] Network is unreachable")],
+        "oom": [check("a", "error", 0, message="forward() raised MemoryError")],
+        "dead": [check("a", "error", 0, message="the process died (signal 9) without answering")],
+        "torch": [check("a", "failed", 0, message="corr2d must not use torch.nn.functional.conv2d")],
+        "fake": [check("a", "failed", 0, message="forward(x): returned <m.AlwaysEqual>, expected numpy.ndarray"),
+                 check("b", "failed", 0, message="loss(y): returned <m.EqFloat>, expected float")],
+    }
+    found = {student: flags(StudentResult(student, student, None, [], {
+        "exercise0": Cell("exercise0", "graded", 0, 100, document("exercise0", checks))}))
+        for student, checks in cells.items()}
+    kinds = {student: [(f["kind"], f["checks"]) for f in got] for student, got in found.items()}
+    assert kinds == {"hard": [("hard-coded", ["a_other_sizes"])], "net": [("sandbox", ["a"])],
+                     "oom": [("out-of-memory", ["a"])], "dead": [("crash", ["a"])], "torch": [("forbidden-api", ["a"])],
+                     "fake": [("fake-result", ["a", "b"])]}  # one flag per kind, naming every check
+    assert found["net"][0]["why"].startswith("tried something the sandbox refused (no network): forward() raised")
+    assert "passed every public check but lost the hidden a_other_sizes" in found["hard"][0]["why"]

@@ -14,9 +14,9 @@ from pathlib import Path
 from banks import processes_matching
 from conftest import write_mutant
 
-STUDENTS = 10
+STUDENTS = 6
 EXERCISES = "exercise1,exercise4"
-KILLS = 5
+KILLS = 4
 
 
 def submissions(root: Path) -> Path:
