@@ -35,7 +35,8 @@ def _bodies():
 
 
 def build_class(root: Path) -> Path:
-    """Ten students of exercise1, all written independently but for one near-copy pair."""
+    """Ten students of exercise1, all written independently but for one near-copy pair and two
+    cheats (objects equal to anything; the public seed's answers, shipped)."""
     bodies = _bodies()
     stub = KIT.stub_path(KIT.find("exercise1")).read_text()
     subs = root / "subs"
@@ -57,8 +58,7 @@ def build_class(root: Path) -> Path:
     (subs / "s05" / "exercises").mkdir(parents=True)
     (subs / "s05" / "exercises" / "exercise1_numpy_net.py").write_text(copy)
     shutil.copytree(copy_submission(CHEATS, "c01_always_equal", root / "bank"), subs / "s09")
-    (subs / "s10" / "exercises").mkdir(parents=True)
-    shutil.copy(KIT.solution_path(KIT.find("exercise1")), subs / "s10" / "exercises")
+    shutil.copytree(copy_submission(CHEATS, "c10_hardcoded", root / "bank"), subs / "s10")  # the public answers
     return subs
 
 
@@ -151,8 +151,9 @@ def test_the_report_in_a_browser(graded, tmp_path):
     assert pairs == {("s04", "s05")}, pairs
     # the flags: the timeout and the cheat, each with a sentence
     flagged = {(row[0], row[2]) for row in tables.tables["flag-table"][1:]}
-    assert {("s08", "timed out"), ("s09", "returned a non-data object")} <= flagged, flagged
-    assert {row[0] for row in tables.tables["flag-table"][1:]} == {"s08", "s09"}
+    assert {("s08", "timed out"), ("s09", "returned a non-data object"),
+            ("s10", "hard-coded for the public inputs?")} <= flagged, flagged
+    assert {row[0] for row in tables.tables["flag-table"][1:]} == {"s08", "s09", "s10"}
     assert all(len(row[4]) > 20 for row in tables.tables["flag-table"][1:])
     # only the exercise this batch graded has a column
     assert header == ["student", "exercise1", "total", "flags"]

@@ -80,7 +80,8 @@ def test_summary_counts_rates_mistakes_and_flags():
 def test_flags_name_the_kind_the_checks_and_why():
     hidden = dict(visibility="hidden")
     cells = {
-        "hard": [check("a", "passed", 50), check("a_other_sizes", "failed", 0, message="wrong at 8×3", **hidden)],
+        "hard": [check("a", "passed", 50), check("a_other_sizes", "failed", 0, message="wrong at 8×3", **hidden),
+                 check("b", "failed", 0), check("b_other_sizes", "failed", 0, **hidden)],  # b: no sign of it
         "net": [check("a", "error", 0, message="forward() raised OSError: [Errno 101] Network is unreachable")],
         "oom": [check("a", "error", 0, message="forward() raised MemoryError")],
         "dead": [check("a", "error", 0, message="the process died (signal 9) without answering")],
@@ -96,4 +97,4 @@ def test_flags_name_the_kind_the_checks_and_why():
                      "oom": [("out-of-memory", ["a"])], "dead": [("crash", ["a"])], "torch": [("forbidden-api", ["a"])],
                      "fake": [("fake-result", ["a", "b"])]}  # one flag per kind, naming every check
     assert found["net"][0]["why"].startswith("tried something the sandbox refused (no network): forward() raised")
-    assert "passed every public check but lost the hidden a_other_sizes" in found["hard"][0]["why"]
+    assert "passed the public a but lost the hidden a_other_sizes" in found["hard"][0]["why"]
