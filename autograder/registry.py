@@ -20,6 +20,7 @@ class Exercise:
     max_score: int = 100
     call_timeout: float = 10.0  # seconds per call into student code, unless a check says otherwise
     budget_s: float | None = None  # wall-clock training budget, for exercises that train a model
+    accelerator: bool = False  # some checks use CUDA where there is one (a fake device elsewhere)
 
     @property
     def topic(self) -> str:
@@ -35,14 +36,15 @@ class Exercise:
 
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("exercise0", "exercise0_warmup", "Warm-up: losses, activations, softmax"),
+    Exercise("exercise0", "exercise0_warmup", "Warm-up: losses, activations, softmax", accelerator=True),
     # numpy only: the worker must not import torch, both for speed and so that
     # "torch used instead of numpy" is visible in what the student's import loaded.
     Exercise("exercise1", "exercise1_numpy_net", "Two-layer network in numpy", preload=("numpy",)),
     Exercise("exercise2", "exercise2_manual_backprop", "Manual backprop, numerical gradients, autograd"),
-    Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load"),
-    Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution"),
-    Exercise("exercise5", "exercise5_pool2d", "Pooling"),
+    Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load", accelerator=True),
+    Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution", accelerator=True),
+    Exercise("exercise5", "exercise5_pool2d", "Pooling", accelerator=True),
     Exercise("exercise6", "exercise6_fizzbuzz", "FizzBuzz trainer", budget_s=60.0),
-    Exercise("exercise7", "exercise7_linear_regression", "Linear regression, data pipeline, device helpers"),
+    Exercise("exercise7", "exercise7_linear_regression", "Linear regression, data pipeline, device helpers",
+             accelerator=True),
 )

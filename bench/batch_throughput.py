@@ -1,6 +1,7 @@
 """Throughput of `grade batch` against the naive loop, everything in one run on this machine.
 
 Usage: python bench/batch_throughput.py [--students 100] [--naive-sample N] [--exercise6 N] [--jobs N]
+       python bench/batch_throughput.py --scheduler local [--students 40] [--workers 1,2]
 
 Generates N submissions of exercises 0-5 and 7 (each one unique, so nothing is shared): for
 each exercise the reference (60 %), one of bench/verdict_snapshot.py's known wrong
@@ -19,6 +20,14 @@ one function calls os._exit).  Then times:
 Targets: batch ≥ 3× faster than the naive way; batch wall ≤ 1.3 × (floor + one start-up);
 an unchanged rerun of 100 students ≤ 2 s.  Exercise 6 (training dominates) is measured
 apart, with --exercise6 N students.
+
+With ``--scheduler local`` it times ``grade batch --scheduler`` on a Dask ``LocalCluster``
+started by the bench (N worker processes, one lane each, as the README's worker command
+makes them), for each N of --workers, against the local batch with as many lanes as the
+largest N, all on the same generated class.  Each cluster is started just before its batch
+(its lanes warm up while the batch reads the submissions, as local lanes do) and its start
+is timed apart.  Targets: 1 → 2 workers on this 2-core machine ≥ 1.7× faster; a 2-worker
+cluster ≤ 1.15 × the local batch with 2 lanes.
 """
 from __future__ import annotations
 
@@ -136,6 +145,39 @@ def measure(students: int, exercises: list[str], jobs: int, naive_sample: int | 
         shutil.rmtree(root, ignore_errors=True)
 
 
+def measure_cluster(students: int, exercises: list[str], workers: list[int]) -> None:
+    from distributed import LocalCluster
+    root = Path(tempfile.mkdtemp(prefix="torchgrade-cluster-"))
+    try:
+        subs = root / "subs"
+        kinds = generate(subs, students, exercises)
+        print(f"{students} students × {len(exercises)} exercises: "
+              + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())), flush=True)
+        batch = [*GRADE, "batch", str(subs), "--exercises", ",".join(exercises)]
+        local_s, _ = wall([*batch, "--out", str(root / "local"), "--jobs", str(max(workers))])
+        print(f"local batch, {max(workers)} lanes:        {local_s:7.1f} s", flush=True)
+        times = {}
+        for n in workers:
+            start = time.perf_counter()
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, resources={"lane": 1},
+                                   preload=["autograder.batch.dask_worker"], dashboard_address=":0")
+            started = time.perf_counter() - start
+            try:
+                times[n], output = wall([*batch, "--out", str(root / f"dask{n}"), "--scheduler",
+                                         cluster.scheduler_address])
+            finally:
+                cluster.close()
+            if "0 errors" not in output:
+                raise SystemExit(f"the {n}-worker batch did not grade everything:\n{output}")
+            print(f"cluster, {n} worker{'s' if n > 1 else ' '}:          {times[n]:7.1f} s   "
+                  f"(the cluster started in {started:.1f} s before it)", flush=True)
+        low, high = min(workers), max(workers)
+        print(f"{low} → {high} workers:                {times[low] / times[high]:7.2f}×  (target ≥ 1.7× for 1 → 2)")
+        print(f"cluster of {high} / local {high} lanes:  {times[high] / local_s:7.2f}   (target ≤ 1.15)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100)
@@ -143,7 +185,13 @@ def main() -> None:
                         help="time the naive way on N students only, scaled to all")
     parser.add_argument("--exercise6", type=int, default=0, metavar="N", help="also measure exercise6 on N students")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scheduler", choices=["local"], default=None,
+                        help="time grade batch --scheduler on a Dask LocalCluster instead (the dask extra)")
+    parser.add_argument("--workers", default="1,2", help="with --scheduler local: the cluster sizes to time")
     args = parser.parse_args()
+    if args.scheduler:
+        measure_cluster(args.students, EXERCISES, [int(n) for n in args.workers.split(",")])
+        return
     measure(args.students, EXERCISES, args.jobs, args.naive_sample)
     if args.exercise6:
         print()

@@ -82,3 +82,10 @@ def test_a_manifest_makes_a_student_release(kit_copy):
         release.solution(release.find("exercise1"))
     with pytest.raises(UnknownExercise):
         release.find("exercise4")
+
+
+def test_the_accelerator_declarations_match_the_suites():
+    """An exercise is declared ``accelerator`` exactly when its suite asks for CUDA."""
+    for ex in KIT.exercises:
+        suite = KIT.suite_path(ex).read_text()
+        assert ex.accelerator == ("check_device(" in suite or "accelerators(" in suite), ex.id

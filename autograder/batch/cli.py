@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
+EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 1, 2, 3
 
 
 class _BatchGroup(click.Group):
@@ -50,21 +50,30 @@ def batch() -> None:
               help="The shape of grades.csv.")
 @click.option("--sandbox", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
               help="auto: the strongest isolation available here; none: the process split only.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on the workers of this Dask scheduler (tcp://HOST:8786) instead of local lanes; "
+                   "needs torchgrade[dask]. See the README, 'Grading on a cluster'.")
 def run(submissions: Path, out: Path, exercises: str, jobs: int | None, seed: int, roster: Path | None, lms: str,
-        sandbox: str) -> None:
+        sandbox: str, scheduler: str | None) -> None:
     """Grade every submission in SUBMISSIONS that the grade-book in DIR does not have yet.
 
     Exit status: 0 when every submission was graded, 1 when some could not be (rejected, or
-    the grader failed: see DIR/summary.json), 2 on usage errors, 130 when interrupted.
+    the grader failed: see DIR/summary.json), 2 on usage errors, 3 when the batch stopped
+    before the end (the cluster gone, no grader with this kit: rerun to resume), 130 when
+    interrupted.
     """
+    from autograder.batch.cluster import ClusterError
     from autograder.batch.gradebook import ForeignGradebook
+    from autograder.batch.lane import KitMismatch
     from autograder.batch.run import run_batch
     from autograder.kit import UnknownExercise
     try:
         outcome = run_batch(submissions, out=out, exercises=_exercises(exercises), jobs=jobs, seed=seed,
-                            roster=roster, lms=lms, sandbox=sandbox)
+                            roster=roster, lms=lms, sandbox=sandbox, scheduler=scheduler)
     except (ForeignGradebook, UnknownExercise, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
+    except (ClusterError, KitMismatch) as exc:
+        _fail(f"stopped: {exc}", EXIT_STOPPED)
     except KeyboardInterrupt:
         click.echo("\ninterrupted: every committed result is in the grade-book; run the same command to resume",
                    err=True)

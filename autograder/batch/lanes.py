@@ -34,7 +34,10 @@ class Lanes(Protocol):
     def close(self) -> None: ...
 
 
-class _LaneProcess:
+class LaneProcess:
+    """One ``python -m autograder.batch.lane`` process and its socket (``log``: where its
+    output goes; ``None``: this process's)."""
+
     def __init__(self, sandbox: str, log) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen([sys.executable, "-I", "-m", "autograder.batch.lane", str(theirs.fileno()),
@@ -73,12 +76,12 @@ class LocalLanes:
         self.jobs = max(1, jobs)
         self.sandbox = sandbox
         self.log = open(log, "ab")
-        self.lanes: list[_LaneProcess] = []
+        self.lanes: list[LaneProcess] = []
         self.peak_rss: dict[int, int] = {}  # lane pid -> most resident memory seen, with its zygotes and workers
 
     def start(self) -> None:
         while len(self.lanes) < self.jobs:
-            self.lanes.append(_LaneProcess(self.sandbox, self.log))
+            self.lanes.append(LaneProcess(self.sandbox, self.log))
 
     def run(self, queue: deque, done: Callable[[object, dict], None]) -> None:
         self.jobs = min(self.jobs, max(1, len(queue)))  # a lane costs a torch import: none idle from the start
@@ -115,17 +118,17 @@ class LocalLanes:
         finally:
             selector.close()
 
-    def _restart(self, lane: _LaneProcess):
+    def _restart(self, lane: LaneProcess):
         """A lane died: a fresh one takes its place (at the end of the list); returns its task."""
         lane.stop()
         if not lane.ready:
             raise RuntimeError(f"a grading process could not start (exit status {lane.process.returncode}); "
                                f"its output is in {self.log.name}")
         self.lanes.remove(lane)
-        self.lanes.append(_LaneProcess(self.sandbox, self.log))
+        self.lanes.append(LaneProcess(self.sandbox, self.log))
         return lane.task
 
-    def _measure(self, lane: _LaneProcess) -> None:
+    def _measure(self, lane: LaneProcess) -> None:
         if time.monotonic() - lane.measured < MEASURE_EVERY:  # a /proc walk: not after every task
             return
         lane.measured = time.monotonic()

@@ -33,6 +33,15 @@ class Progress:
             self.stream.write(f"[{self.done}/{self.total}] {line}\n")
             self.stream.flush()
 
+    def say(self, line: str) -> None:
+        """A line for the TA (a refused worker), above the progress line on a terminal."""
+        if self.terminal:
+            self.stream.write(f"\r\x1b[K{line}\n")
+            self._draw()
+        else:
+            self.stream.write(f"{line}\n")
+            self.stream.flush()
+
     def _draw(self) -> None:
         width = 24
         filled = int(width * self.done / self.total) if self.total else width

@@ -53,12 +53,13 @@ class Job:
 def run_batch(submissions: str | os.PathLike, *, out: str | os.PathLike, exercises: Sequence[str] | str = "all",
               jobs: int | None = None, seed: int = PUBLIC_SEED, roster: str | os.PathLike | None = None,
               lms: str = "plain", sandbox: str = "auto", kit: Kit | None = None, students: Iterable[str] | None = None,
-              lanes=None, progress: Progress | None = None) -> dict:
+              lanes=None, progress: Progress | None = None, scheduler: str | None = None) -> dict:
     """Grade the submissions folder into the grade-book in ``out`` and write its outputs.
 
     ``students`` limits the run to those ids (a regrade); ``lanes`` are where tasks run
-    (default: ``jobs`` local lanes, all cores).  Returns what happened: counts, the kit's
-    exercise ids, the roster's mismatches and the lanes' peak memory.
+    (default: the workers of the Dask ``scheduler`` at that address, or else ``jobs`` local
+    lanes, all cores).  Returns what happened: counts, the kit's exercise ids, the roster's
+    mismatches and the lanes' peak memory.
     """
     kit = kit or Kit.installed()
     chosen = kit.resolve(exercises)
@@ -84,7 +85,10 @@ def run_batch(submissions: str | os.PathLike, *, out: str | os.PathLike, exercis
         progress.count("failed", settled["failed"])
         peak = {}
         if queue:
-            if lanes is None:
+            if lanes is None and scheduler:
+                from autograder.batch.cluster import DaskLanes  # the dask extra: imported only here
+                lanes = DaskLanes(scheduler, kit=kit, sandbox=sandbox, say=progress.say)
+            elif lanes is None:
                 from autograder.batch.lanes import LocalLanes
                 lanes = LocalLanes(jobs or os.cpu_count() or 1, sandbox=sandbox, log=out / "lanes.log")
             try:
