@@ -12,8 +12,6 @@ from autograder.sandbox.isolation import MODES as SANDBOX_MODES
 from autograder.sandbox.session import Session, Submission
 from autograder.sandbox.zygote import make_launcher
 
-PUBLIC_SEED = 0
-
 
 class UsageError(ValueError):
     """A mistake in how the grader was called (unknown exercise, missing folder)."""
@@ -44,7 +42,7 @@ def submission_folder(root: Path) -> Path:
 
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
-          seed: int = PUBLIC_SEED, pattern: str | None = None, sandbox: str = "auto",
+          seed: int | None = None, pattern: str | None = None, sandbox: str = "auto",
           kit: Kit | None = None) -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
@@ -58,6 +56,7 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     if sandbox not in SANDBOX_MODES:
         raise UsageError(f"unknown sandbox mode {sandbox!r}; choose from {', '.join(SANDBOX_MODES)}")
     kit = kit or Kit.installed()
+    seed = kit.seed if seed is None else seed
     chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
     if root.is_file() and root.suffix.lower() == ".zip":

@@ -67,13 +67,14 @@ def _require_instructor_kit(command: str):
               help="Student repository root (with exercises/) or a folder holding the exercise modules.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
               help="text for people; json is the canonical document; the others are grade-book formats.")
-@click.option("--seed", type=int, default=api.PUBLIC_SEED, show_default=True,
-              help="Seed of the visible checks (hidden checks derive their own).")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the visible checks (hidden checks derive their own); default: 0, the public "
+                   "seed (in a platform package: the seed it was built with).")
 @click.option("-k", "pattern", default=None, metavar="PATTERN", help="Run only the checks matching PATTERN (a check id selects exactly that check; otherwise a pytest -k expression).")
 @click.option("--sandbox", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
               help="auto: the strongest isolation available here (namespaces, rlimits); "
                    "none: the process split only (for platforms without them).")
-def run(exercise: str, submission: str, fmt: str, seed: int, pattern: str | None, sandbox: str) -> None:
+def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str) -> None:
     """Grade EXERCISE (an id such as exercise1, its number, or `all`).
 
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
@@ -121,12 +122,53 @@ def release(out: str, exercises: str | None, no_verify: bool) -> None:
     except ReleaseError as exc:
         _fail(str(exc), EXIT_FAILED)
     for entry in manifest["exercises"]:
-        checked = manifest.get("verification", {}).get(entry["id"])
-        verified = (f"; same points as the kit (reference {checked['reference']}, stubs {checked['stubs']})"
-                    if checked else "")
+        verified = _verified(manifest, entry["id"])
         click.echo(f"{entry['id']:<10} {entry['public_checks']} public checks ({entry['public_points']:g} pts), "
                    f"{entry['hidden_checks']} hidden ({entry['hidden_points']:g} pts) left out, "
                    f"{entry['recorded_calls']} reference calls recorded{verified}")
+    click.echo(f"wrote {out}")
+
+
+def _verified(manifest: dict, exercise_id: str) -> str:
+    checked = manifest.get("verification", {}).get(exercise_id)
+    return (f"; same points as the kit (reference {checked['reference']}, stubs {checked['stubs']})"
+            if checked else "")
+
+
+@main.command("package")
+@click.argument("platform", type=click.Choice(["gradescope", "classroom50"]))
+@click.option("--out", required=True, metavar="PATH",
+              help="gradescope: the zip to write (autograder.zip); classroom50: a new or empty folder.")
+@click.option("--exercises", default=None, metavar="LIST", help="Comma-separated exercises to grade (default: all).")
+@click.option("--seed", type=int, default=None,
+              help="Seed the expected values are recorded at (default: a fresh random one, printed; "
+                   "a new seed each term keeps last term's answers from carrying over).")
+@click.option("--hidden-visibility", default="after_published", show_default=True,
+              type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              help="gradescope: when students see the hidden checks' results.")
+@click.option("--no-verify", is_flag=True, help="Skip grading the package against the kit (the leak audit still runs).")
+def package(platform: str, out: str, exercises: str | None, seed: int | None, hidden_visibility: str,
+            no_verify: bool) -> None:
+    """Write the grader a platform runs: every check, hidden ones included, with expected values
+    recorded at one seed, and no solution code.
+
+    gradescope: a zip with setup.sh and run_autograder at its root. classroom50: a folder with
+    autograder.py and its bundle, for CLASSROOM/autograders/ASSIGNMENT/.
+    """
+    _require_instructor_kit("package")
+    from autograder.release import ReleaseError
+    from autograder.release.package import build_package
+    names = [n.strip() for n in exercises.split(",") if n.strip()] if exercises else None
+    try:
+        manifest = build_package(platform, out, exercises=names, seed=seed, hidden_visibility=hidden_visibility,
+                                 verify=not no_verify)
+    except ReleaseError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    for entry in manifest["exercises"]:
+        verified = _verified(manifest, entry["id"])
+        click.echo(f"{entry['id']:<10} {entry['checks']} checks ({entry['points']:g} pts), "
+                   f"{entry['recorded_calls']} reference calls recorded{verified}")
+    click.echo(f"seed {manifest['seed']} (the package's expected values are for this seed only)")
     click.echo(f"wrote {out}")
 
 

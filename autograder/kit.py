@@ -29,6 +29,7 @@ from autograder.registry import EXERCISES, Exercise
 PACKAGE_DIR = Path(__file__).resolve().parent
 MANIFEST = Path("recorded") / "manifest.json"  # in the package: present only in a student release
 MANIFEST_FORMAT = "torchgrade-release/1"
+PUBLIC_SEED = 0  # the visible checks' seed in the kit and in a student release
 # What of the package decides a verdict, for the version hash (not: rendering, the CLI, release).
 VERDICT_CODE = ("__init__.py", "api.py", "kit.py", "registry.py", "engine", "checks", "sandbox", "worker")
 VERDICT_DISTRIBUTIONS = ("torch", "numpy", "pytest", "pytest-json-report")
@@ -73,6 +74,12 @@ class Kit:
         return self.manifest is not None
 
     @property
+    def seed(self) -> int:
+        """The seed grading uses unless told otherwise: the public seed, or the seed a platform
+        package (``grade package``) recorded its expected values at."""
+        return int((self.manifest or {}).get("seed", PUBLIC_SEED))
+
+    @property
     def suites_dir(self) -> Path:
         return self.package_dir / "suites"
 
@@ -112,9 +119,10 @@ class Kit:
         return self.package_dir / "recorded" / f"{exercise.id}.wire"
 
     def hidden_checks(self, exercise_id: str) -> dict | None:
-        """In a student release, ``{"checks": n, "points": p}`` of the exercise's hidden checks."""
+        """In a student release, ``{"checks": n, "points": p}`` of the exercise's hidden checks
+        (a platform package holds its hidden checks: None there, as in the kit)."""
         for entry in (self.manifest or {}).get("exercises", ()):
-            if entry["id"] == exercise_id:
+            if entry["id"] == exercise_id and "hidden_checks" in entry:
                 return {"checks": entry["hidden_checks"], "points": entry["hidden_points"]}
         return None
 

@@ -34,7 +34,7 @@ from similarity import klass, renamed  # this folder: the look-alike bench's cop
 from verdict_snapshot import submissions  # this folder: the kit's known wrong implementations
 
 import autograder
-from autograder.api import PUBLIC_SEED
+from autograder.kit import PUBLIC_SEED
 from autograder.batch import report as report_module
 from autograder.batch.gradebook import Gradebook
 from autograder.batch.results import class_results

@@ -1,9 +1,13 @@
 """Shared helpers for the kit's own tests."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -118,3 +122,49 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
     from autograder.release.build import build
     out = tmp_path_factory.mktemp("release") / "student-repo"
     return out, build(out, exercises=["exercise1"], verify=False)
+
+
+@dataclasses.dataclass
+class Checkout:
+    """A student's checkout of the release with the grader installed by its workflow's steps."""
+    repo: Path
+    venv: Path
+    env: dict
+    job: dict  # classroom.yml's job, parsed
+    timings: dict  # step name -> seconds
+
+    def run_step(self, step: dict) -> subprocess.CompletedProcess:
+        """Run a ``run:`` step as Actions does (bash -eo pipefail, in the checkout)."""
+        started = time.perf_counter()
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=self.repo,
+                              env=self.env, capture_output=True, text=True, timeout=900)
+        self.timings[step["name"]] = time.perf_counter() - started
+        assert proc.returncode == 0, f"{step['name']}: {proc.stderr[-3000:]}"
+        return proc
+
+
+@pytest.fixture(scope="session")
+def checkout(built, tmp_path_factory) -> Checkout:
+    """The release (``built``) as a student's checkout, in a fresh virtual environment (what
+    actions/setup-python gives), after the install steps of its classroom.yml ran there as
+    written: the README's torch pin and the release, nothing from this kit."""
+    yaml = pytest.importorskip("yaml")
+    release, _ = built
+    repo = tmp_path_factory.mktemp("checkout") / "student-repo"
+    shutil.copytree(release, repo)
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    output = repo.parent / "github_output"
+    output.touch()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(venv), GITHUB_OUTPUT=str(output),
+               PIP_DISABLE_PIP_VERSION_CHECK="1",
+               # where download.pytorch.org cannot be reached (this machine, CI), pip would retry each
+               # lookup on that index 5 times before taking a local wheel: ~100 s for nothing
+               PIP_RETRIES="0")
+    job = yaml.safe_load((repo / ".github/workflows/classroom.yml").read_text())["jobs"]["run-autograding-tests"]
+    found = Checkout(repo, venv, env, job, {})
+    for step in job["steps"]:
+        if "run" in step and "id" not in step:  # the install steps; grading steps are the tests' business
+            found.run_step(step)
+    return found

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -149,3 +150,27 @@ def test_the_api_leaves_torch_threads_as_it_found_them():
         assert torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(before)
+
+
+def test_package_prints_its_seed_and_refuses_a_gradescope_file_that_is_no_zip(tmp_path):
+    result = grade("package", "gradescope", "--out", str(tmp_path / "grader.zip"), "--exercises", "1",
+                   "--seed", "5", "--no-verify")
+    assert result.returncode == 0, result.stderr
+    assert "exercise1  11 checks (100 pts)" in result.stdout and "seed 5 " in result.stdout
+    assert (tmp_path / "grader.zip").is_file()
+    wrong = grade("package", "gradescope", "--out", str(tmp_path / "grader.tar"), "--no-verify")
+    assert wrong.returncode == 1 and "a Gradescope autograder is a .zip" in wrong.stderr
+
+
+def test_a_package_grades_at_its_seed_by_default(tmp_path):
+    """The seed the values were recorded at is the default; the reproduce lines say it."""
+    from autograder.release.package import build_package
+    build_package("classroom50", tmp_path / "pkg", exercises=["exercise1"], seed=41, verify=False, kit=KIT)
+    code = ("import json, sys, autograder\n"
+            "print(json.dumps(autograder.grade('exercise1', submission=sys.argv[1], sandbox='none')))")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-c", code, str(SOLUTIONS_DIR)], cwd=tmp_path / "pkg" / "torchgrade",
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    document = json.loads(proc.stdout)
+    assert document["seed"] == 41 and document["score"] == 100

@@ -82,6 +82,18 @@ def test_a_manifest_makes_a_student_release(kit_copy):
         release.solution(release.find("exercise1"))
     with pytest.raises(UnknownExercise):
         release.find("exercise4")
+    assert release.seed == 0 and KIT.seed == 0
+
+
+def test_a_platform_package_grades_at_its_seed_and_holds_its_hidden_checks(kit_copy):
+    manifest = {"format": "torchgrade-release/1", "seed": 2027, "package": {"platform": "gradescope"},
+                "exercises": [{"id": "exercise1", "module": "exercise1_numpy_net", "title": "t", "checks": 11,
+                               "points": 100, "recorded_calls": 75}]}
+    (kit_copy.package_dir / "recorded").mkdir()
+    (kit_copy.package_dir / "recorded" / "manifest.json").write_text(json.dumps(manifest))
+    package = Kit.load(kit_copy.package_dir)
+    assert package.is_release and package.seed == 2027
+    assert package.hidden_checks("exercise1") is None  # nothing "runs at final grading": it is the final grading
 
 
 def test_the_accelerator_declarations_match_the_suites():

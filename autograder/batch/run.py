@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import autograder
-from autograder.api import PUBLIC_SEED
+from autograder.kit import PUBLIC_SEED
 from autograder.batch import similarity
 from autograder.batch.export import write_outputs, write_summary
 from autograder.batch.gradebook import Gradebook

@@ -223,6 +223,7 @@ class Replayer:
         self._exercise = data["exercise"]
         self._signatures = data.get("signatures", {})
         self._attributes = data.get("attributes", {})
+        self._seed = data.get("seed", 0)
         self._calls = {c["key"]: c for c in data["calls"]}
         self._by_path: dict[str, list] = {}
         for c in data["calls"]:
@@ -265,9 +266,10 @@ class Replayer:
             shown = path.split("#")[0].lstrip("@")
             shown = shown.removeprefix("oracle:") if shown.startswith("oracle:") else f"reference.{shown}"
             raise NotRecorded(
-                f"this student release has no recorded expected value for {shown}() with these "
-                f"inputs: it only has the values for the public seed (0) and the public checks' inputs",
-                "run the check without --seed (or with --seed 0); other seeds run at final grading")
+                f"this copy of the grader has no recorded expected value for {shown}() with these "
+                f"inputs: it only has the values for {'the public' if self._seed == 0 else 'its'} seed "
+                f"({self._seed}) and its checks' inputs",
+                f"run the check without --seed (or with --seed {self._seed}); other seeds run at final grading")
         for where, value in record.get("mutated", {}).items():
             target = args[int(where)] if where.isdigit() else kwargs.get(where)
             write_back(target, _untag(value))

@@ -6,7 +6,7 @@ package but this instructor-only ``release`` package), the *public* part of each
 those public checks need, recorded from the solutions as plain data (``record``;
 ``autograder/recorded/<exercise>.wire``, replayed by ``autograder.engine.replay``), a
 manifest of what was released and how many hidden checks each exercise has (the release's
-``Kit`` reads it), a ``pyproject.toml``, a student README, ``.github/workflows/classroom.yml``
+``Kit`` reads it), a ``pyproject.toml`` and ``constraints.txt``, a student README, ``.github/workflows/classroom.yml``
 (when the kit has a top-level ``classroom.yml``) and a ``.gitignore``.  No solution code, no
 hidden check.
 
@@ -25,6 +25,7 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from autograder.kit import PUBLIC_SEED
 from autograder.engine.replay import encode
 from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit, UnknownExercise
 from autograder.registry import Exercise
@@ -34,12 +35,13 @@ from autograder.release.public import HiddenCheck, engine_files, public_points, 
 from autograder.release.record import record
 from autograder.release.stubgen import generate_stub
 from autograder.release.verify import verify_release
-from autograder.release.workflow import render_workflow, torch_pin, workflow_path
+from autograder.release.workflow import CONSTRAINTS, render_workflow, torch_pin, workflow_path
 
 _GITIGNORE = "__pycache__/\n*.egg-info/\n.venv/\nbuild/\ndist/\n.pytest_cache/\n.benchmarks/\n"
 
 
-def _pyproject(kit: Kit) -> str:
+def _pyproject(kit: Kit, *, name: str = "torchgrade-exercises",
+               description: str = "Deep learning exercises with their public autograder (torchgrade student release).") -> str:
     text = (kit.root / "pyproject.toml").read_text(encoding="utf-8")
     try:
         import tomllib
@@ -50,9 +52,9 @@ def _pyproject(kit: Kit) -> str:
         python, version = ">=3.10", "0.1.0"
     dep_lines = "".join(f'    "{d}",\n' for d in deps)
     return (f'[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
-            f'[project]\nname = "torchgrade-exercises"\nversion = "{version}"\n'
-            f'description = "Deep learning exercises with their public autograder (torchgrade student release)."\n'
-            f'readme = "README.md"\nrequires-python = "{python}"\ndependencies = [\n{dep_lines}]\n\n'
+            f'[project]\nname = "{name}"\nversion = "{version}"\n'
+            f'description = "{description}"\n'
+            f'requires-python = "{python}"\ndependencies = [\n{dep_lines}]\n\n'
             f'[project.scripts]\ngrade = "autograder.cli:entry"\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["autograder*"]\n\n'
             f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire"]\n')
@@ -76,7 +78,7 @@ def _readme(manifest: dict, pin: str) -> str:
 
         ```bash
         python -m venv .venv && source .venv/bin/activate
-        pip install {pin} && pip install -e .
+        pip install {pin} && pip install -c constraints.txt -e .
         ```
 
         `{pin}` is installed first so that pip does not download a multi-GB CUDA build.
@@ -128,36 +130,17 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
     for ex in chosen:
         path = kit.suite_path(ex)
         suites_text[ex.id], hidden[ex.id] = public_suite(path.read_text(encoding="utf-8"), filename=str(path))
-    with tempfile.TemporaryDirectory(prefix="torchgrade-release-") as tmp:
-        staged = Path(tmp) / "suites"
-        staged.mkdir()
-        for ex in chosen:
-            (staged / f"{ex.id}.py").write_text(suites_text[ex.id], encoding="utf-8")
-        recorded = record(kit, chosen, {ex.id: staged / f"{ex.id}.py" for ex in chosen})
-
-    package = out / "autograder"
-    for rel in engine_files(kit):
-        _write(package / rel, (kit.package_dir / rel).read_bytes())
-    for path in sorted(kit.suites_dir.iterdir()):
-        if path.is_file() and path.suffix != ".py":
-            _write(package / "suites" / path.name, path.read_bytes())  # pytest.ini
+    entries = write_graded_package(kit, out, chosen, suites_text, seed=PUBLIC_SEED)
     manifest = {"format": MANIFEST_FORMAT, "exercises": []}
-    for ex in chosen:
-        _write(package / "suites" / f"{ex.id}.py", suites_text[ex.id].encode())
-        _write(package / "recorded" / f"{ex.id}.wire", encode(recorded[ex.id]))
+    for ex, entry in zip(chosen, entries):
         solution = kit.solution_path(ex)
         stub = generate_stub(solution.read_text(encoding="utf-8"), filename=str(solution))
         _write(out / "exercises" / f"{ex.module}.py", stub.encode())
-        checks, points = public_points(suites_text[ex.id])
-        manifest["exercises"].append({
-            "id": ex.id, "module": ex.module, "title": ex.title,
-            "public_checks": checks, "public_points": points,
-            "hidden_checks": len(hidden[ex.id]),
-            "hidden_points": sum(h.points or 0 for h in hidden[ex.id]),
-            "recorded_calls": len(recorded[ex.id]["calls"]),
-        })
-    _write(package / MANIFEST, _json(manifest))
+        manifest["exercises"].append(dict(entry, hidden_checks=len(hidden[ex.id]),
+                                          hidden_points=sum(h.points or 0 for h in hidden[ex.id])))
+    _write(out / "autograder" / MANIFEST, _json(manifest))
     _write(out / "pyproject.toml", _pyproject(kit).encode())
+    _write(out / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())  # the workflow's pip cache is keyed on it
     _write(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
     _write(out / ".gitignore", _GITIGNORE.encode())
     workflow = _classroom_workflow(kit, chosen)
@@ -169,6 +152,33 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
             raise ReleaseError("the release leaks:\n  " + "\n  ".join(found.leaks))
         manifest = dict(manifest, verification=verify_release(kit, out, chosen))
     return manifest
+
+
+def write_graded_package(kit: Kit, out: Path, chosen: Sequence[Exercise], suites_text: dict[str, str], *,
+                         seed: int) -> list[dict]:
+    """Write ``out/autograder``: the engine, the given suites and the reference's answers to
+    them recorded at ``seed``.  What a student release and a platform package share; the
+    caller writes the manifest.  Returns one manifest entry per exercise."""
+    with tempfile.TemporaryDirectory(prefix="torchgrade-release-") as tmp:
+        staged = Path(tmp) / "suites"
+        staged.mkdir()
+        for ex in chosen:
+            (staged / f"{ex.id}.py").write_text(suites_text[ex.id], encoding="utf-8")
+        recorded = record(kit, chosen, {ex.id: staged / f"{ex.id}.py" for ex in chosen}, seed=seed)
+    package = out / "autograder"
+    for rel in engine_files(kit):
+        _write(package / rel, (kit.package_dir / rel).read_bytes())
+    for path in sorted(kit.suites_dir.iterdir()):
+        if path.is_file() and path.suffix != ".py":
+            _write(package / "suites" / path.name, path.read_bytes())  # pytest.ini
+    entries = []
+    for ex in chosen:
+        _write(package / "suites" / f"{ex.id}.py", suites_text[ex.id].encode())
+        _write(package / "recorded" / f"{ex.id}.wire", encode(recorded[ex.id]))
+        checks, points = public_points(suites_text[ex.id])
+        entries.append({"id": ex.id, "module": ex.module, "title": ex.title, "public_checks": checks,
+                        "public_points": points, "recorded_calls": len(recorded[ex.id]["calls"])})
+    return entries
 
 
 def _classroom_workflow(kit: Kit, chosen: Sequence[Exercise]) -> bytes | None:

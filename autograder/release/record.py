@@ -203,14 +203,16 @@ def signature_text(obj: Any) -> str | None:
 
 # ---------------------------------------------------------------- the public suites, recorded
 
-def record(kit: Kit, exercises: Sequence[Exercise], suites: dict[str, Path]) -> dict[str, dict]:
-    """Run the public suites on the reference solutions with recording references.
+def record(kit: Kit, exercises: Sequence[Exercise], suites: dict[str, Path], *, seed: int | None = None) -> dict[str, dict]:
+    """Run ``suites`` (the public suites of a release, the whole suites of a platform package)
+    on the reference solutions with recording references, at ``seed`` (default: the public seed).
 
     Returns ``{exercise id: recorded data}``; raises ``ReleaseError`` when a public check does
     not pass on the reference solution or a reference call cannot be recorded.
     """
-    from autograder.api import PUBLIC_SEED
+    from autograder.kit import PUBLIC_SEED
     from autograder.engine.runner import run_suites
+    seed = PUBLIC_SEED if seed is None else seed
     from autograder.sandbox.session import Session, Submission
     from autograder.sandbox.zygote import make_launcher
 
@@ -220,7 +222,7 @@ def record(kit: Kit, exercises: Sequence[Exercise], suites: dict[str, Path]) -> 
     sessions = {ex.id: Session(launcher, Submission(path=str(kit.solution_path(ex)), module=ex.module,
                                                     display=f"solutions/{ex.module}.py")) for ex in exercises}
     try:
-        document = run_suites(kit=kit, exercises=exercises, sessions=sessions, seed=PUBLIC_SEED, pattern=None,
+        document = run_suites(kit=kit, exercises=exercises, sessions=sessions, seed=seed, pattern=None,
                               reproduce=lambda e, c: "", references=lambda ex: recorders[ex.id],
                               suite_paths={k: str(v) for k, v in suites.items()})
     finally:
@@ -244,4 +246,4 @@ def record(kit: Kit, exercises: Sequence[Exercise], suites: dict[str, Path]) -> 
             "tensors); to use reference objects as real objects (in an nn.Sequential, autograd through "
             "them), compute the expected values in a helper decorated with autograder.checks.oracle "
             "that takes and returns plain data.")
-    return {ex.id: recorders[ex.id].records() for ex in exercises}
+    return {ex.id: dict(recorders[ex.id].records(), seed=seed) for ex in exercises}

@@ -1,4 +1,5 @@
-"""Verification of a built release: it grades every public check exactly as the kit does."""
+"""Verification of a built release (or platform package): it grades every check it holds
+exactly as the kit does."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from typing import Sequence
 from autograder.kit import Kit
 from autograder.registry import Exercise
 from autograder.release import ReleaseError
+from autograder.release.stubgen import generate_stub
 
 
 def _grade_in_release(out: Path, exercises: Sequence[str], submission: Path) -> dict:
@@ -33,9 +35,12 @@ def points_by_check(document: dict, *, visible_only: bool = True) -> dict[str, t
             for c in e["checks"] if not visible_only or c["visibility"] == "visible"}
 
 
-def verify_release(kit: Kit, out: Path, chosen: Sequence[Exercise]) -> dict:
+def verify_release(kit: Kit, out: Path, chosen: Sequence[Exercise], *, seed: int | None = None,
+                   hidden_included: bool = False) -> dict:
     """Grade the reference solutions and the stubs with ``kit`` and with the release; every
-    public check must give the same status and points.  Returns a summary per exercise."""
+    public check must give the same status and points.  A platform package
+    (``hidden_included``) is compared on every check, hidden ones too, at its ``seed``.
+    Returns a summary per exercise."""
     from autograder.api import grade
     ids = [ex.id for ex in chosen]
     summary: dict[str, dict] = {ex.id: {} for ex in chosen}
@@ -44,13 +49,18 @@ def verify_release(kit: Kit, out: Path, chosen: Sequence[Exercise]) -> dict:
         solutions.mkdir()
         for ex in chosen:
             shutil.copyfile(kit.solution_path(ex), solutions / f"{ex.module}.py")
-        for label, folder in (("reference", solutions), ("stubs", out / "exercises")):
+        stubs = Path(tmp) / "stubs"
+        stubs.mkdir()
+        for ex in chosen:  # the stubs as a release ships them
+            (stubs / f"{ex.module}.py").write_text(generate_stub(kit.solution_path(ex).read_text(encoding="utf-8"),
+                                                                 filename=str(kit.solution_path(ex))), encoding="utf-8")
+        for label, folder in (("reference", solutions), ("stubs", stubs)):
             # the same isolation on both sides (it changes where student code runs, never a verdict)
-            graded = grade(ids, submission=folder, sandbox="none", kit=kit)
+            graded = grade(ids, submission=folder, sandbox="none", kit=kit, seed=seed)
             released = _grade_in_release(out, ids, folder)
-            want, got = points_by_check(graded), points_by_check(released, visible_only=False)
+            want, got = points_by_check(graded, visible_only=not hidden_included), points_by_check(released, visible_only=False)
             kit_hidden = {e["id"]: sum(c["visibility"] == "hidden" for c in e["checks"]) for e in graded["exercises"]}
-            for ex in chosen:
+            for ex in chosen if not hidden_included else ():
                 entry = next(e for e in released["exercises"] if e["id"] == ex.id)
                 if entry.get("hidden_checks") != kit_hidden[ex.id]:
                     raise ReleaseError(f"{ex.id}: the kit ran {kit_hidden[ex.id]} hidden checks, the release "

@@ -1,13 +1,14 @@
 """Generate ``classroom.yml``, the GitHub Actions workflow of student repositories.
 
-One grading step per exercise, derived from the registry, each writing the reporter line
-(``grade EXERCISE --format classroom``) to ``$GITHUB_OUTPUT``; the reporter step sums them
-and prints ``Points X/Y``.  ``grade release`` copies the file to
+One grading step runs ``grade all --format classroom`` once (one interpreter, one torch
+import, instead of one per exercise) and writes one output per exercise
+(``exercise3=<base64>``) to ``$GITHUB_OUTPUT``; the reporter step, whose runners and
+``EXERCISE3_RESULTS`` variables are derived from the registry, sums them and prints
+``Points X/Y``.  The pip cache is keyed on the pinned requirements.  ``grade release`` copies the file to
 ``.github/workflows/classroom.yml`` (Actions only runs workflows there).
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Iterable
@@ -53,17 +54,19 @@ jobs:
         uses: actions/setup-python@v5
         with:
           python-version: "3.11"
+          cache: pip
+          cache-dependency-path: |
+            constraints.txt
+            pyproject.toml
       - name: Install the grader (CPU-only torch keeps the download small)
         run: |
           pip install {torch} --index-url https://download.pytorch.org/whl/cpu
-          pip install -e .
-"""
-
-STEP = """\
-      - name: {title}
-        id: {id}
-        # grade exits 1 when a check fails; the reporter below turns the result into points.
-        run: grade {id} --format classroom >> "$GITHUB_OUTPUT" || true
+          pip install -c constraints.txt -e .
+      - name: "Grade {titles}"
+        id: grade
+        # One run for every exercise; it writes one output per exercise (EXERCISE=<base64>).
+        # grade exits 1 when a check fails; the reporter below turns the results into points.
+        run: grade all --format classroom >> "$GITHUB_OUTPUT" || true
 """
 
 REPORTER = """\
@@ -78,8 +81,7 @@ REPORTER = """\
 
 def render_workflow(exercises: Iterable[Exercise], *, kit: Kit | None = None) -> str:
     exercises = list(exercises)
-    steps = "".join(STEP.format(title=json.dumps(f"{ex.id}: {ex.title}"), id=ex.id) for ex in exercises)
-    env = "\n".join(f"          {ex.id.upper()}_RESULTS: \"${{{{ steps.{ex.id}.outputs.result }}}}\""
+    env = "\n".join(f"          {ex.id.upper()}_RESULTS: \"${{{{ steps.grade.outputs.{ex.id} }}}}\""
                     for ex in exercises)
-    return (HEADER.format(torch=torch_pin(kit)) + steps
+    return (HEADER.format(torch=torch_pin(kit), titles=", ".join(ex.id for ex in exercises))
             + REPORTER.format(env=env, runners=",".join(ex.id for ex in exercises)))

@@ -1,8 +1,11 @@
-"""The GitHub Classroom reporter protocol: one line ``result=<base64 of compact JSON>``.
+"""The GitHub Classroom reporter protocol: ``name=<base64 of compact JSON>`` lines for ``$GITHUB_OUTPUT``.
 
-The workflow appends it to ``$GITHUB_OUTPUT``; classroom-resources/autograding-grading-reporter
-sums ``max_score`` and each test's ``score`` and prints ``Points X/Y``.  Every test carries a
-numeric score (a missing one makes the reported total NaN).
+One line per exercise (``exercise3=...``), so one ``grade all`` step feeds the reporter one
+runner per exercise (``EXERCISE3_RESULTS: ${{ steps.grade.outputs.exercise3 }}``), and a
+``result=...`` line for the whole document (the output a one-exercise step is read by).
+classroom-resources/autograding-grading-reporter sums ``max_score`` and each test's
+``score`` and prints ``Points X/Y``.  Every test carries a numeric score (a missing one
+makes the reported total NaN).
 """
 from __future__ import annotations
 
@@ -23,6 +26,11 @@ def payload(document: dict) -> dict:
     return {"version": 1, "status": status, "max_score": document["max_score"], "tests": tests}
 
 
+def _line(name: str, document: dict) -> str:
+    return f"{name}={base64.b64encode(json.dumps(payload(document), separators=(',', ':')).encode()).decode()}"
+
+
 def render(document: dict) -> str:
-    encoded = base64.b64encode(json.dumps(payload(document), separators=(",", ":")).encode()).decode()
-    return f"result={encoded}"
+    lines = [_line(ex["id"], dict(document, exercises=[ex], max_score=ex["max_score"]))
+             for ex in document["exercises"]]
+    return "\n".join(lines + [_line("result", document)])

@@ -12,10 +12,16 @@ def test_workflow_is_generated_from_the_registry_and_up_to_date():
     text = render_workflow(KIT.exercises, kit=KIT)
     assert workflow_path(KIT).read_text(encoding="utf-8") == text, "classroom.yml is stale: run `grade workflow`"
     job = yaml.safe_load(text)["jobs"]["run-autograding-tests"]
-    ids = [step["id"] for step in job["steps"] if "id" in step]
+    grading = [step for step in job["steps"] if "id" in step]
+    assert [step["id"] for step in grading] == ["grade"]  # one interpreter, one torch import
+    assert grading[0]["run"].startswith("grade all --format classroom")
+    ids = [ex.id for ex in KIT.exercises]
     reporter = job["steps"][-1]
     assert reporter["with"]["runners"] == ",".join(ids)
-    assert set(reporter["env"]) == {f"{i.upper()}_RESULTS" for i in ids}
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{ steps.grade.outputs.{i} }}}}" for i in ids}
+    setup = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["cache"] == "pip"  # keyed on the pinned requirements:
+    assert setup["with"]["cache-dependency-path"].split() == ["constraints.txt", "pyproject.toml"]
 
 
 def test_the_torch_pin_is_written_once():

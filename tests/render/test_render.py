@@ -34,13 +34,20 @@ def test_text_shows_points_messages_hints_and_reproduce():
     assert "(hidden)" in text and "total 12.5/30" in text
 
 
-def test_classroom_reporter_line():
-    line = renderer("classroom")(DOCUMENT)
-    assert line.startswith("result=") and "\n" not in line
-    payload = json.loads(base64.b64decode(line.removeprefix("result=")))
-    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 30
-    assert [t["score"] for t in payload["tests"]] == [10, 2.5, 0]
-    assert all(isinstance(t["score"], (int, float)) for t in payload["tests"])
+def test_classroom_reporter_lines_one_per_exercise_and_the_whole():
+    two = {**DOCUMENT, "score": 22.5, "max_score": 40, "exercises": [*DOCUMENT["exercises"], {
+        "id": "exercise5", "title": "Pooling", "score": 10, "max_score": 10, "checks": [
+            {"id": "pool2d", "name": "test_pool2d", "score": 10, "max_score": 10, "status": "passed",
+             "message": "", "hint": None, "visibility": "visible", "duration_s": 0.01}]}]}
+    lines = dict(line.split("=", 1) for line in renderer("classroom")(two).splitlines())
+    assert list(lines) == ["exercise1", "exercise5", "result"]
+    payloads = {name: json.loads(base64.b64decode(value)) for name, value in lines.items()}
+    one = payloads["exercise1"]
+    assert one["version"] == 1 and one["status"] == "fail" and one["max_score"] == 30
+    assert [t["score"] for t in one["tests"]] == [10, 2.5, 0]
+    assert all(isinstance(t["score"], (int, float)) for t in one["tests"])
+    assert payloads["exercise5"]["status"] == "pass" and payloads["exercise5"]["max_score"] == 10
+    assert payloads["result"]["max_score"] == 40 and len(payloads["result"]["tests"]) == 4
 
 
 def test_classroom50_uses_integer_points_never_above_the_maximum():
@@ -54,6 +61,8 @@ def test_classroom50_uses_integer_points_never_above_the_maximum():
 def test_gradescope_and_prairielearn():
     gs = json.loads(renderer("gradescope")(DOCUMENT))
     assert gs["score"] == 12.5 and gs["tests"][2]["visibility"] == "after_published"
+    assert "backward_other_sizes" not in gs["output"] and "\x1b[" not in gs["output"]  # hidden until published
+    assert "total 12.5/20" in gs["output"]
     assert gs["tests"][1]["status"] == "failed" and "hint: sum, not mean" in gs["tests"][1]["output"]
     pl = json.loads(renderer("prairielearn")(DOCUMENT))
     assert pl["score"] == pytest.approx(12.5 / 30) and pl["gradable"] is True
