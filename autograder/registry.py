@@ -40,7 +40,8 @@ EXERCISES: tuple[Exercise, ...] = (
     # numpy only: the worker must not import torch, both for speed and so that
     # "torch used instead of numpy" is visible in what the student's import loaded.
     Exercise("exercise1", "exercise1_numpy_net", "Two-layer network in numpy", preload=("numpy",)),
-    Exercise("exercise2", "exercise2_manual_backprop", "Manual backprop, numerical gradients, autograd"),
+    Exercise("exercise2", "exercise2_manual_backprop", "Manual backprop, numerical gradients, autograd",
+             accelerator=True),
     Exercise("exercise3", "exercise3_custom_layers", "Custom layers, parameters, save/load", accelerator=True),
     Exercise("exercise4", "exercise4_corr2d", "Cross-correlation and convolution", accelerator=True),
     Exercise("exercise5", "exercise5_pool2d", "Pooling", accelerator=True),

@@ -164,5 +164,8 @@ def save_params(net, path):
 
 
 def load_params(net, path):
-    """Load the file written by ``save_params`` into ``net`` (same architecture); return ``net``."""
+    """Load the file written by ``save_params`` into ``net`` (same architecture), in place.
+
+    Return ``net`` itself, or nothing: what is graded is that ``net`` now holds the saved
+    parameters and buffers.  Returning another module is wrong (the caller keeps ``net``)."""
     raise NotImplementedError("load_params: write your solution here")

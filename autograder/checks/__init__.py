@@ -22,7 +22,7 @@ nothing else of the engine.  What is here, by the module that defines it:
 * ``gradcheck``: ``check_gradient``.  ``autograd``: ``torch_grads``, ``expect_gradients``.
 * ``statistics``: ``SIGMA``, ``within``.  ``tensors``: ``randn``, ``as_tensor``.
 * ``source``: ``imports``.  ``forbidden``: ``Guarded``, ``Rules``, ``CONV_POOL``.
-* ``device``: ``check_device``, ``note_method``, ``DEVICE_HINT``.
+* ``device``: ``check_device``, ``note_method``, ``with_cuda_count``, ``DEVICE_HINT``.
 * ``modules`` (handles on student objects): ``Handle``, ``nn_layer``, ``odict``,
   ``accelerators``, ``as_value``, ``read_state_file``.
 * ``training``: ``rebuild``, ``RebuildError``, ``layer_summary``.
@@ -47,7 +47,7 @@ from autograder.checks.verdict import CheckFailed, Partial, StudentError, Studen
 from autograder.worker.wire import Foreign, TensorValue
 
 _ON_FIRST_USE = {  # module -> the names it defines here; imported when a suite asks for one
-    "autograder.checks.device": ("DEVICE_HINT", "check_device", "note_method"),
+    "autograder.checks.device": ("DEVICE_HINT", "check_device", "note_method", "with_cuda_count"),
     "autograder.checks.forbidden": ("CONV_POOL", "Guarded", "Rules"),
     "autograder.checks.gradcheck": ("check_gradient",),
     "autograder.checks.modules": ("Handle", "accelerators", "as_value", "nn_layer", "odict", "read_state_file"),

@@ -34,11 +34,13 @@ METHODS = {"fake": "fake device (no GPU here: CPU tensors posing as another devi
 
 def check_device(student: Any, func: str | None, args: list, kwargs: dict | None = None, *, name: str,
                  note: Callable, cls: str | None = None, init: list | tuple = (), state: dict | None = None,
-                 rules: Rules = CONV_POOL, rtol: float = 1e-5, atol: float = 1e-5) -> str:
+                 rules: Rules = CONV_POOL, rtol: float = 1e-5, atol: float = 1e-5, random: bool = False) -> str:
     """Run one device check; raise ``CheckFailed`` on a device bug.  Returns the method.
 
     ``note`` gets only what must be said about this one run (an inconclusive fake run);
-    ``note_method`` says once per check which method was used."""
+    ``note_method`` says once per check which method was used.  ``random``: the function
+    draws random numbers (dropout, noise), so on a real accelerator only the device of its
+    results is checked, not their values (the CPU and CUDA generators differ)."""
     guard_static(student, rules, [cls or func])
     reply = student.drive("device:run", func, list(args), kwargs or {}, cls=cls, init=list(init), state=state)
     if type(reply) is not dict or reply.get("method") not in METHODS or type(reply.get("forbidden")) is not list:
@@ -50,7 +52,7 @@ def check_device(student: Any, func: str | None, args: list, kwargs: dict | None
     if method == "fake":
         _judge_fake(reply, name=name, note=note)
     else:
-        _judge_real(reply, name=name, rtol=rtol, atol=atol)
+        _judge_real(reply, name=name, rtol=rtol, atol=atol, values=not random)
     return method
 
 
@@ -69,30 +71,59 @@ def _judge_fake(reply: dict, *, name: str, note: Callable) -> None:
         note(f"device check ({name}) inconclusive on the fake device, not counted against you: "
              f"{str(reply.get('message', ''))[:300]}{where}", device_check_inconclusive=True)
         return
-    result = reply.get("result")
-    if type(result) is not dict or "device" not in result:
+    results = _items(reply.get("result"))
+    tensors = [(i, r) for i, r in results if type(r) is dict and "device" in r]
+    if not tensors:
         note(f"device check ({name}): the result is not a tensor; nothing to check", device_check_inconclusive=True)
         return
-    if result["device"] != reply.get("device"):
-        raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, it returned a tensor "
-                          f"on {result['device']} (the output must stay on the input's device)", DEVICE_HINT)
+    for i, result in tensors:
+        if result["device"] != reply.get("device"):
+            raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, it returned {_which(i, results)}"
+                              f"on {result['device']} (the output must stay on the input's device)", DEVICE_HINT)
 
 
-def _judge_real(reply: dict, *, name: str, rtol: float, atol: float) -> None:
-    result, cpu = reply.get("result"), reply.get("cpu_result")
+def _items(result: Any) -> list[tuple[int | None, Any]]:
+    """The results of one call, numbered when there are several (a tuple such as (X, y))."""
+    if type(result) is dict and type(result.get("items")) is list:
+        return list(enumerate(result["items"]))
+    if type(result) in (list, tuple):
+        return list(enumerate(result))
+    return [(None, result)]
+
+
+def _which(i: int | None, results: list) -> str:
+    return "a tensor " if i is None else f"a tensor as result {i} of {len(results)} "
+
+
+def _judge_real(reply: dict, *, name: str, rtol: float, atol: float, values: bool = True) -> None:
     device = str(reply.get("device"))
     if reply.get("status") == "mismatch":
         where = f"\n  at {reply['where']}" if isinstance(reply.get("where"), str) else ""
         raise CheckFailed(f"{name}: with its inputs on {device}, your code mixed them with a tensor it created "
                           f"on the CPU ({reply.get('message', '')}){where}", DEVICE_HINT)
-    if not isinstance(result, TensorValue) or not isinstance(cpu, TensorValue) or cpu.data is None:
-        return  # not tensors: the value checks say what is wrong
-    if result.device != device:
-        raise CheckFailed(f"{name}: with its inputs on {device}, it returned a tensor on {result.device} "
-                          "(the output must stay on the input's device)", DEVICE_HINT)
+    results, cpus = _items(reply.get("result")), dict(_items(reply.get("cpu_result")))
+    for i, result in results:
+        cpu = cpus.get(i)
+        if not isinstance(result, TensorValue) or not isinstance(cpu, TensorValue) or cpu.data is None:
+            continue  # not tensors: the value checks say what is wrong
+        if result.device != device:
+            raise CheckFailed(f"{name}: with its inputs on {device}, it returned {_which(i, results)}on "
+                              f"{result.device} (the output must stay on the input's device)", DEVICE_HINT)
+        if values:
+            _same_values(result, cpu, name=name, device=device, rtol=rtol, atol=atol)
+
+
+def _same_values(result: TensorValue, cpu: TensorValue, *, name: str, device: str, rtol: float, atol: float) -> None:
     verdict = compare(dataclasses.replace(result, device=cpu.device), cpu.data, name=f"{name} on {device} vs the CPU",
                       rtol=rtol, atol=atol)
     if not verdict.ok:
         raise CheckFailed(f"{verdict.message}: the results on {device} and on the CPU must agree",
                           "avoid code whose result depends on the device (uninitialised memory from "
                           "torch.empty, or CPU-only state)")
+
+
+def with_cuda_count(student: Any, func: str, args: list, count: int) -> Any:
+    """``func(*args)`` in the worker while torch reports ``count`` CUDA devices, so that a device
+    helper's accelerator branch is graded on a CPU-only grader too (and its CPU branch on a
+    GPU one).  Returns the plain result."""
+    return student.drive("device:faked_cuda", func, list(args), count)

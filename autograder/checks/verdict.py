@@ -54,9 +54,18 @@ class NotAttempted(Outcome):
 
 
 class StudentError(Outcome):
-    """The student's code raised, crashed, exited, or returned something unsendable."""
+    """The student's code raised, crashed, exited, or returned something unsendable.
+
+    ``raised`` is True when their function raised an exception while running (not when the
+    module could not be loaded or a function is missing): the check's own hint applies then,
+    unless ``hint`` already names the known mistake the exception is the signature of.
+    """
 
     status = "error"
+
+    def __init__(self, message: str, hint: str | None = None, *, raised: bool = False) -> None:
+        super().__init__(message, hint)
+        self.raised = raised
 
 
 class StudentTimeout(Outcome):

@@ -146,9 +146,11 @@ class GradingPlugin:
             return result
         if isinstance(exc, Outcome):
             fraction = exc.fraction if isinstance(exc, Partial) else 0.0
-            # The check's general hint is about wrong results; a crash or a missing function
-            # has its own explanation in the message.
-            hint = exc.hint if exc.hint is not None else (marker.kwargs.get("hint") if exc.status == "failed" else None)
+            # The check's general hint is about wrong results, and about code that raised while
+            # computing them; a crash, a missing function or a module that cannot load has its
+            # own explanation in the message.
+            general = exc.status == "failed" or (exc.status == "error" and getattr(exc, "raised", False))
+            hint = exc.hint if exc.hint is not None else (marker.kwargs.get("hint") if general else None)
             result.update(status=exc.status, message=exc.message, hint=hint, score=round(points * fraction, 2))
             if exc.hint is not None:  # a diagnosis of what this code did (a known mistake), not the check's advice
                 result["specific_hint"] = True

@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 from typing import Any
 
+from autograder.checks.raised import known_mistake_hint
 from autograder.checks.verdict import NotAttempted, StudentError, StudentTimeout
 from autograder.sandbox.process import WorkerDied, WorkerProtocolError, WorkerTimeout
 from autograder.sandbox.session import Session
@@ -145,7 +146,7 @@ class StudentModule:
         text = f"{func}() raised {kind}: {message}{where}"
         if kind == "TypeError" and expected:
             text += f"\n  your signature: {error.get('signature', '?')}; expected: {expected}"
-        return StudentError(text)
+        return StudentError(text, known_mistake_hint(kind, message), raised=True)
 
     def _expected_signature(self, func: str) -> str | None:
         ref = getattr(self._reference, func, None)

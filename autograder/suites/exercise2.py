@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks import (TEST_FUNCTIONS, CheckFailed, Mistake, StudentError, TensorValue, as_tensor, check,
-                               check_gradient, compare, describe_type, expect, known_mistake)
+                               check_device, check_gradient, compare, describe_type, expect, known_mistake, note_method)
 
 SIZES = (16, 30, 20, 5)  # N, D_in, H, D_out
 TOLERANCE = {torch.float32: (1e-5, 1e-4), torch.float64: (1e-7, 1e-7)}  # (rtol, atol) for sums of products
@@ -80,7 +80,7 @@ def forward_backward_mistakes(x, y, w1, w2):
     ]
 
 
-@check(points=15, hint="grad_y_pred = 2 (y_pred - y); grad_w2 = h_relu.t() @ grad_y_pred; grad_h = grad_y_pred @ w2.t(), "
+@check(points=12, hint="grad_y_pred = 2 (y_pred - y); grad_w2 = h_relu.t() @ grad_y_pred; grad_h = grad_y_pred @ w2.t(), "
                        "zero where h < 0; grad_w1 = x.t() @ grad_h")
 def test_forward_backward(student, rng, seed):
     for dtype in (torch.float64, torch.float32):
@@ -324,7 +324,7 @@ def _train(x, y, w1, w2, lr, steps, *, zero=True, lr_factor=1.0, lr_power=1):
     return w1, w2, losses
 
 
-@check(points=15, hint="each step: loss.backward(); with torch.no_grad(): w -= learning_rate * w.grad for both; "
+@check(points=13, hint="each step: loss.backward(); with torch.no_grad(): w -= learning_rate * w.grad for both; "
                        "then w.grad.zero_()")
 def test_autograd_train(student, reference, rng, seed):
     x, y, w1, w2 = net_problem(rng, (16, 10, 8, 3))
@@ -357,3 +357,21 @@ def test_partial_no_grad_grad(student, rng, seed):
                name=f"partial_no_grad_grad(x) with x of shape {shape} {str(dtype).removeprefix('torch.')} (seed {seed})",
                mistakes=[Mistake("y2 = x ** 3 must be computed inside `with torch.no_grad():`, so that autograd does "
                                  "not record it: the gradient is 2x, not 2x + 3x²", 2 * x + 3 * x ** 2)])
+
+
+# ---------------------------------------------------------------- devices
+
+@check(points=5, timeout=60, hint="create every tensor of your own on the inputs' device (x.new_zeros(...), "
+                                  "torch.zeros_like(w1), torch.ones(n, device=x.device)); never a bare torch.zeros(...)")
+def test_device(student, rng, note):
+    """forward_backward "on any device", and the sigmoid net with torch tensors in, keep their
+    results on the inputs' device (DESIGN §3)."""
+    x, y, w1, w2 = net_problem(rng, sizes=(6, 5, 4, 3), dtype=torch.float32)
+    sx, sy, weights = sigmoid_net_problem(rng)
+    sx, sy, weights = as_tensor(sx), as_tensor(sy), [as_tensor(w) for w in weights]
+    method = None
+    for func, args, shown in (("forward_backward", [x, y, w1, w2], "forward_backward(x, y, w1, w2)"),
+                              ("sigmoid_net_loss", [sx, sy, weights], "sigmoid_net_loss(x, y, weights)"),
+                              ("sigmoid_net_grads", [sx, sy, weights], "sigmoid_net_grads(x, y, weights)")):
+        method = check_device(student, func, args, name=shown, note=note)
+    note_method(note, method)

@@ -7,9 +7,10 @@ outputs, names, shapes, values and gradients come back as plain data).
 Statistical checks (the init functions) use one large layer, Linear(512, 256), so n = 131,072
 weights, and accept a statistic when it lies within 6 standard deviations of its expected
 value under the specified distribution (normal approximation; the small Linear(256, 8) layer's
-mean and variance are tested the same way at n = 2,048).  A correct implementation fails one
-such test with probability ≈ 2.0e-9 (two-sided 6σ); the suite runs 13 of them, so the designed
-false-fail probability is about 3e-8 per run, and below 1e-7 allowing for the approximation's
+mean and variance are tested the same way at n = 2,048; FixedHiddenMLP's rand_weight, uniform
+on [0, 1), at n = 1,200).  A correct implementation fails one such test with probability
+≈ 2.0e-9 (two-sided 6σ); the suite runs 15 of them, so the designed false-fail probability is
+about 3e-8 per run, and below 1e-7 allowing for the approximation's
 error in the tails.  Exact checks (constants, zeros, bounds) have no false fails.  The worker seeds torch
 with the check's seed before every request, so each verdict is also deterministic given the
 seed.
@@ -23,8 +24,8 @@ import torch
 from torch import nn
 
 from autograder.checks import (CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check,
-                               check_gradient, describe_type, expect, nn_layer, odict, oracle, randn, read_state_file,
-                               weighted_sum, within)
+                               check_device, check_gradient, describe_type, expect, nn_layer, note_method, odict, oracle,
+                               randn, read_state_file, weighted_sum, within)
 
 DATA_HINT = ("`.data` (or `.detach()`) in forward cuts the autograd graph, so no gradient reaches "
              "the parameters: compute `torch.matmul(X, self.weight) + self.bias` with the parameters themselves")
@@ -193,7 +194,7 @@ def test_mylinear_forward(student, reference, rng):
                      Mistake("add the bias before the ReLU, not after it", torch.relu(X @ state["weight"]) + state["bias"])])
 
 
-@check(points=9, hint="gradients reach the parameters only through operations on the parameters themselves")
+@check(points=7, hint="gradients reach the parameters only through operations on the parameters themselves")
 def test_mylinear_gradients(student, reference, rng):
     layer, ref, X, state = _mylinear_case(student, reference, rng, 5, 3, 6)
     upstream = randn(rng, 6, 3)
@@ -256,7 +257,7 @@ def _require_registered(s, label, keys):
                           "not inside a container attribute")
 
 
-@check(points=8, hint=PLAIN_LIST_HINT)
+@check(points=6, hint=PLAIN_LIST_HINT)
 def test_mysequential_registration(student):
     seq = _sequential(student)
     s = seq.describe(values=False)
@@ -330,7 +331,36 @@ def test_fixed_hidden_forward(student, reference, rng):
                    rtol=1e-5, atol=1e-6)
 
 
-@check(points=7, hint=BUFFER_HINT)
+RAND_WEIGHT_HINT = "rand_weight = torch.rand((20, 20)): uniform on [0, 1), not randn (normal) or a scaled range"
+
+
+@check(points=3, hint=RAND_WEIGHT_HINT)
+def test_fixed_hidden_rand_weight(student):
+    """DESIGN: rand_weight is 20×20 and uniform on [0, 1).  Three fresh modules (1,200 values):
+    every value in [0, 1), and mean and variance within 6σ of 1/2 and 1/12."""
+    values = []
+    for i in range(3):
+        s = Handle.new(student, "FixedHiddenMLP", _label="FixedHiddenMLP()").describe()
+        found = next((where[name] for where in (s.buffers, s.tensor_attributes, s.parameters)
+                      for name in where if name.split(".")[-1] == "rand_weight"), None)
+        if found is None:
+            raise CheckFailed("FixedHiddenMLP() has no tensor attribute or buffer named rand_weight", BUFFER_HINT)
+        value = data_of(found, "FixedHiddenMLP().rand_weight")
+        if tuple(value.shape) != (20, 20):
+            raise CheckFailed(f"FixedHiddenMLP().rand_weight has shape {tuple(value.shape)}, expected (20, 20)")
+        values.append(value.double().flatten())
+    u = torch.cat(values)
+    low, high = float(u.min()), float(u.max())
+    if low < 0 or high >= 1:
+        raise CheckFailed(f"FixedHiddenMLP().rand_weight has values in [{low:.3g}, {high:.3g}], expected all in [0, 1)",
+                          RAND_WEIGHT_HINT)
+    n = u.numel()
+    within(float(u.mean()), 0.5, math.sqrt(1 / 12 / n), f"the mean of rand_weight over {n} values", RAND_WEIGHT_HINT)
+    within(float(u.var(unbiased=False)), 1 / 12, math.sqrt((1 / 80 - 1 / 144) / n),
+           f"the variance of rand_weight over {n} values", RAND_WEIGHT_HINT)
+
+
+@check(points=5, hint=BUFFER_HINT)
 def test_fixed_hidden_constant(student, reference, rng):
     net, ref, state = _fixed(student, reference, rng)
     s = net.describe(values=False)
@@ -367,6 +397,22 @@ def test_fixed_hidden_constant(student, reference, rng):
         out = net2(dataclasses.replace(as_value(X), device="cuda:0"))  # the worker builds it on cuda:0
         if not isinstance(out, TensorValue) or out.device != "cuda:0":
             raise CheckFailed("FixedHiddenMLP() on cuda:0 returned a result that is not on cuda:0")
+
+
+@check(points=5, timeout=60, hint="keep a module's tensors in nn.Parameter or register_buffer (they follow "
+                                  ".to(device)) and create new tensors on the input's device")
+def test_device(student, rng, note):
+    """Modules whose state follows ``.to(device)`` keep their outputs on the input's device."""
+    state = random_state(rng, FIXED_SHAPES)
+    state["rand_weight"] = torch.from_numpy(rng.random((20, 20))).float()
+    X = randn(rng, 2, 20)
+    method = None
+    for cls, init, st, args in (("CenteredLayer", [], None, [X]), ("MyLinear", [20, 8], None, [X]),
+                                ("FixedHiddenMLP", [], state, [X]), ("NestMLP", [], None, [X]),
+                                ("ParamDictNet", [], None, [randn(rng, 1, 4), "linear3"])):
+        shown = f"{cls}({', '.join(map(str, init))}) moved with .to(device), then called on {'x' if cls == 'ParamDictNet' else 'X'}"
+        method = check_device(student, None, args, cls=cls, init=init, state=st, name=shown, note=note)
+    note_method(note, method)
 
 
 # ---------------------------------------------------------------- NestMLP, ParamDictNet
@@ -517,7 +563,7 @@ def test_my_init(student):
 
 # ---------------------------------------------------------------- tied parameters
 
-@check(points=6, hint=TIED_HINT)
+@check(points=5, hint=TIED_HINT)
 def test_tied_net(student, reference, rng):
     net = Handle.new(student, "make_tied_net", _label="make_tied_net()")
     s = net.describe(values=False)
@@ -542,7 +588,7 @@ def test_tied_net(student, reference, rng):
 
 # ---------------------------------------------------------------- save / load
 
-@check(points=8, hint="save_params: torch.save(net.state_dict(), path); "
+@check(points=7, hint="save_params: torch.save(net.state_dict(), path); "
                       "load_params: net.load_state_dict(torch.load(path, weights_only=True)); return net")
 def test_save_load(student, rng):
     spec = nn_layer("Sequential", nn_layer("Linear", 20, 32), nn_layer("BatchNorm1d", 32), nn_layer("ReLU"),
@@ -576,8 +622,13 @@ def test_save_load(student, rng):
     if missing:
         raise CheckFailed(f"the saved state_dict lacks {missing}", "save net.state_dict(): it includes the buffers")
     returned = dst.load_saved(reply["path"])
-    if returned != "same":
-        raise CheckFailed(f"load_params(net, path) returned {returned}, expected net itself")
+    # What load_params must produce is an effect: net holds the saved weights.  The notes'
+    # own `clone.load_state_dict(...)` returns nothing, so None is as good as net itself;
+    # another object is not (the caller would keep using the old net).
+    if returned not in ("same", "none"):
+        raise CheckFailed(f"load_params(net, path) returned {returned}, expected net itself (or nothing)",
+                          "load the weights into the net you were given (net.load_state_dict(...)) and return "
+                          "that net; do not build a new one")
     after = dst.describe()
     expect({k: v for k, v in after.state_dict.items() if k in shapes}, state,
            name="the parameters and buffers after load_params", rtol=0, atol=0)

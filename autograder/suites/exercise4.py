@@ -24,8 +24,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (DEVICE_HINT, DTYPE_HINT, CheckFailed, Guarded, Mistake, TensorValue, as_tensor, check,
-                               check_device, expect, expect_cases, expect_dtype, expect_gradients,
+from autograder.checks import (DEVICE_HINT, DTYPE_HINT, CheckFailed, Guarded, Handle, Mistake, Partial, TensorValue,
+                               as_tensor, check, check_device, expect, expect_cases, expect_dtype, expect_gradients,
                                expect_inputs_unchanged, note_method, torch_grads)
 
 OFF_BY_ONE_HINT = "the output has h - kh + 1 rows and w - kw + 1 columns: range(X.shape[0] - kh + 1), not one less"
@@ -147,6 +147,11 @@ def test_conv2d_module(student, rng):
                 raise CheckFailed(f"no gradient reached {name}.{pname}: forward must use the parameter itself "
                                   "(not .data, .detach() or a copy)")
             expect(grad, want_grad, name=f"the gradient of {name}.{pname}")
+    fresh = Handle.new(student, "Conv2D", (3, 2), _label="Conv2D((3, 2))").describe()
+    bias = fresh.parameters.get("bias")  # DESIGN: the bias is initially zero (the weight is the student's choice)
+    if isinstance(bias, TensorValue) and bias.data is not None and bool(bias.data.ne(0).any()):
+        raise Partial(0.8, f"a new Conv2D((3, 2)) has bias {bias.data.tolist()}, expected [0.0] (initially zero); "
+                           "everything else of Conv2D is right", "self.bias = nn.Parameter(torch.zeros(1))")
 
 
 def _expect_kernel(got, want, *, name, atol):

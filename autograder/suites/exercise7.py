@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks import (CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check,
-                               describe_type, expect, expect_unchanged, randn, within)
+                               check_device, describe_type, expect, expect_unchanged, note_method, randn, within,
+                               with_cuda_count)
 
 
 def data_of(value, name, *, shape=None, dtype=None):
@@ -63,7 +64,7 @@ def test_synthetic_data_shapes(student):
     data_of(y64, "y of synthetic_data with float64 w", shape=(10, 1), dtype=torch.float64)
 
 
-@check(points=10, hint=NOISE_HINT)
+@check(points=8, hint=NOISE_HINT)
 def test_synthetic_data_noise(student, rng):
     w = torch.from_numpy(rng.uniform(-3, 3, 4)).float()
     b = float(rng.uniform(-2, 2))
@@ -160,7 +161,7 @@ def test_load_array_shuffle(student):
 
 # ---------------------------------------------------------------- training
 
-@check(points=15, timeout=60, hint="an nn.Linear(d, 1) trained with torch.optim.SGD(net.parameters(), lr=lr) on "
+@check(points=13, timeout=60, hint="an nn.Linear(d, 1) trained with torch.optim.SGD(net.parameters(), lr=lr) on "
                                    "nn.MSELoss() over load_array((features, labels), batch_size) for `epochs` epochs")
 def test_train_linear_regression(student, rng):
     d, n = 3, 1000
@@ -242,7 +243,7 @@ def test_dropout_edge_cases(student, rng):
     expect(student.dropout_layer(X, 1.0), torch.zeros_like(X), name="dropout_layer(X, 1.0)", rtol=0, atol=0)
 
 
-@check(points=8, hint="mask = (torch.rand(X.shape) > p).float(); return mask * X / (1.0 - p)")
+@check(points=7, hint="mask = (torch.rand(X.shape, device=X.device) > p).to(X.dtype); return mask * X / (1.0 - p)")
 def test_dropout_statistics(student, rng):
     n = 200_000
     X = randn(rng, 400, 500)
@@ -288,25 +289,52 @@ def _device(value, name):
     return value
 
 
-@check(points=6, hint="torch.device(f'cuda:{i}') if torch.cuda.device_count() >= i + 1 else torch.device('cpu')")
+def _machines(student) -> list[tuple[int, str]]:
+    """The CUDA device counts a helper is graded on: this machine's, and (faked in the worker)
+    none and two, so that both branches run whatever the grader has."""
+    real = accelerators(student)["cuda"]
+    return [(real, f"this machine has {real} CUDA device(s)")] + [
+        (n, f"with torch reporting {n} CUDA device(s)") for n in (0, 2) if n != real]
+
+
+def _call(student, count: int, real: int, func: str, *args):
+    return getattr(student, func)(*args) if count == real else with_cuda_count(student, func, list(args), count)
+
+
+@check(points=5, hint="torch.device(f'cuda:{i}') if torch.cuda.device_count() >= i + 1 else torch.device('cpu')")
 def test_try_gpu(student):
-    count = accelerators(student)["cuda"]
-    for args, i in (((), 0), ((0,), 0), ((1,), 1), ((3,), 3)):
-        name = f"try_gpu({', '.join(map(str, args))})"
-        got = _device(student.try_gpu(*args), name)
-        want = torch.device(f"cuda:{i}") if i < count else torch.device("cpu")
-        if got != want:
-            raise CheckFailed(f"{name} returned {got}, expected {want} (this machine has {count} CUDA device(s))")
+    machines = _machines(student)
+    for count, machine in machines:
+        for args, i in (((), 0), ((0,), 0), ((1,), 1), ((3,), 3)):
+            name = f"try_gpu({', '.join(map(str, args))})"
+            got = _device(_call(student, count, machines[0][0], "try_gpu", *args), name)
+            want = torch.device(f"cuda:{i}") if i < count else torch.device("cpu")
+            if got != want:
+                raise CheckFailed(f"{name} returned {got}, expected {want} ({machine})")
 
 
 @check(points=4, hint="[torch.device(f'cuda:{i}') for i in range(torch.cuda.device_count())] or [torch.device('cpu')]")
 def test_try_all_gpus(student):
-    count = accelerators(student)["cuda"]
-    got = student.try_all_gpus()
-    if type(got) not in (list, tuple):
-        raise CheckFailed(f"try_all_gpus() returned {describe_type(got)}, expected a list of torch.device")
-    got = [_device(d, "try_all_gpus()") for d in got]
-    want = [torch.device(f"cuda:{i}") for i in range(count)] or [torch.device("cpu")]
-    if got != want:
-        raise CheckFailed(f"try_all_gpus() returned {got}, expected {want} "
-                          f"(this machine has {count} CUDA device(s))")
+    machines = _machines(student)
+    for count, machine in machines:
+        got = _call(student, count, machines[0][0], "try_all_gpus")
+        if type(got) not in (list, tuple):
+            raise CheckFailed(f"try_all_gpus() returned {describe_type(got)}, expected a list of torch.device")
+        got = [_device(d, "try_all_gpus()") for d in got]
+        want = [torch.device(f"cuda:{i}") for i in range(count)] or [torch.device("cpu")]
+        if got != want:
+            raise CheckFailed(f"try_all_gpus() returned {got}, expected {want} ({machine})")
+
+
+@check(points=6, timeout=60, hint="create every tensor on the input's device: torch.normal(..., device=w.device), "
+                                  "torch.rand(X.shape, device=X.device) or torch.rand_like(X)")
+def test_device(student, rng, note):
+    """Every tensor function keeps its results on its input's device (DESIGN §3)."""
+    w, X = randn(rng, 3), randn(rng, 6, 5)
+    y_hat, y = randn(rng, 8, 1), randn(rng, 8)
+    method = None
+    for func, args, random in (("synthetic_data", [w, 4.2, 10], True), ("my_mse", [y_hat, y], False),
+                               ("l2_penalty", [w], False), ("dropout_layer", [X, 0.5], True)):
+        shown = ", ".join({id(w): "w", id(X): "X", id(y_hat): "y_hat", id(y): "y"}.get(id(a), repr(a)) for a in args)
+        method = check_device(student, func, args, name=f"{func}({shown})", note=note, random=random)
+    note_method(note, method)

@@ -118,3 +118,12 @@ def test_hard_coded_public_outputs_fail_hidden_checks(tmp_path):
     checks = checks_by_id(autograder.grade("exercise1", submission=root, pattern="forward or sizes"))
     assert checks["forward"]["status"] == "passed"
     assert checks["forward_other_sizes"]["status"] == "failed"
+
+
+def test_code_that_raises_still_gets_the_checks_hint(grade_mutant):
+    checks = grade_mutant("exercise1", [("return float(np.square(y_pred - y).sum())",
+                                         "return float(np.square(y_pred - y).sum() / 0 if y.ndim > 5 else y_pred.foo)")],
+                          pattern="loss")
+    assert checks["loss"]["status"] == "error" and "AttributeError" in checks["loss"]["message"]
+    assert checks["loss"]["hint"].startswith("the loss is the sum of squared differences")
+    assert not checks["loss"].get("specific_hint")

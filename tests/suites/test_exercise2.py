@@ -48,6 +48,7 @@ SUBMISSIONS = {
          (SIGMOID_DERIVATIVE, "grad_z = grad_output @ W1.T"),
          ("    with torch.no_grad():\n        y2 = xg ** 3\n", "    y2 = xg ** 3\n")],
         [("forward_backward_no_autograd", "no backward()"),
+         ("device", "compute the gradients by hand"),  # its backward() raises under the device run's no_grad
          ("numerical_gradient", "those are forward differences"),
          ("autograd_train", "backward() adds to .grad"),
          ("sigmoid_net_grads", "multiply by its derivative"),
@@ -86,3 +87,13 @@ def test_known_mistakes_lose_their_check_with_its_hint(grade_mutant, submission)
     assert failed == {check for check, _ in expected}, {cid: checks[cid]["message"][:300] for cid in failed}
     for check, hint in expected:
         assert hint in (checks[check]["hint"] or ""), (check, checks[check]["message"], checks[check]["hint"])
+
+
+def test_a_cpu_mask_in_forward_backward_loses_the_device_points_only(grade_mutant):
+    """The notes' `grad_h[h < 0] = 0` is fine; a mask built as a fresh CPU tensor is not."""
+    checks = grade_mutant("exercise2", [("grad_h = grad_h.masked_fill(h < 0, 0)",
+                                         "grad_h = grad_h * torch.where(h < 0, 0.0, torch.ones(h.shape, dtype=h.dtype))")],
+                          pattern="forward_backward or device")
+    assert {c for c, v in checks.items() if v["status"] != "passed"} == {"device"}, {
+        c: v["message"][:200] for c, v in checks.items() if v["status"] != "passed"}
+    assert checks["device"]["message"].startswith("forward_backward(x, y, w1, w2): with its inputs on")

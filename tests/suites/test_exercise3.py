@@ -35,7 +35,7 @@ SUBMISSIONS = {
          ["mylinear_gradients", "mylinear_other_sizes"], "`.data` (or `.detach()`) in forward cuts the autograd graph"),
         ((SEQ_INIT, SEQ_PLAIN_LIST), ["mysequential_registration", "mysequential_ordereddict",
                                       "mysequential_forward_and_to"], "plain Python list"),
-        ((BUFFER, "self.rand_weight = torch.rand((20, 20), requires_grad=False)"), ["fixed_hidden_constant"],
+        ((BUFFER, "self.rand_weight = torch.rand((20, 20), requires_grad=False)"), ["fixed_hidden_constant", "device"],
          "register_buffer"),
         ((TIED, "shared, nn.ReLU(), nn.Linear(8, 8), nn.ReLU()"), ["tied_net"], "the same object in the Sequential twice"),
         (("torch.save(net.state_dict(), path)", "torch.save(net, path)"), ["save_load"], "not the module itself"),
@@ -54,7 +54,7 @@ SUBMISSIONS = {
         (("""    if type(m) == nn.Linear:
         nn.init.constant_(m.weight, 42)""", """    if hasattr(m, "weight"):
         nn.init.constant_(m.weight, 42)"""), ["init_42"], "change nn.Linear modules only"),
-        (("self.params = nn.ParameterDict({", "self.params = dict({"), ["param_dict_net"], "nn.ParameterDict"),
+        (("self.params = nn.ParameterDict({", "self.params = dict({"), ["param_dict_net", "device"], "nn.ParameterDict"),
         (("for block in self._modules.values():", "for block in list(self._modules.values())[:-1]:"),
          ["mysequential_ordereddict", "mysequential_forward_and_to"], None),
     ],
@@ -164,3 +164,50 @@ def test_handle_rejects_a_malformed_description(reply):
     handle = Handle(_FakeStudent(reply), {"id": 1, "type": "x.MyLinear", "kind": "module"}, "MyLinear(4, 3)")
     with pytest.raises(StudentError, match="malformed reply"):
         handle.describe()
+
+
+LOAD_AND_RETURN = "    net.load_state_dict(torch.load(path, weights_only=True))\n    return net\n"
+
+
+@pytest.mark.parametrize("body, passes", [
+    # the notes' own idiom (`clone.load_state_dict(...)`): loaded in place, nothing returned
+    ("    net.load_state_dict(torch.load(path, weights_only=True))\n", True),
+    # a new module with the weights: the caller's net is left as it was
+    ("    import copy\n    new = copy.deepcopy(net)\n    new.load_state_dict(torch.load(path, weights_only=True))\n"
+     "    return new\n", False),
+])
+def test_load_params_is_graded_on_its_effect(tmp_path, body, passes):
+    root = write_submission(tmp_path, "exercise3", _mutant_source([(LOAD_AND_RETURN, body)]))
+    check = checks_by_id(autograder.grade("exercise3", submission=root, pattern="save_load"))["save_load"]
+    assert (check["status"] == "passed") is passes, check["message"]
+    if not passes:
+        assert "returned torch.nn.modules.container.Sequential" in check["message"] and "do not build a new one" in check["hint"]
+
+
+def test_init_touching_weight_of_every_module_gets_the_isinstance_hint(tmp_path):
+    """net.apply(init_42) reaches the ReLU: its AttributeError names the known mistake."""
+    root = write_submission(tmp_path, "exercise3", _mutant_source([(
+        "    if type(m) == nn.Linear:\n        nn.init.constant_(m.weight, 42)", "    nn.init.constant_(m.weight, 42)")]))
+    check = checks_by_id(autograder.grade("exercise3", submission=root, pattern="init_42"))["init_42"]
+    assert check["status"] == "error" and "'ReLU' object has no attribute 'weight'" in check["message"]
+    assert "isinstance(m, nn.Linear)" in check["hint"] and check.get("specific_hint")
+
+
+
+@pytest.mark.parametrize("construction, why", [
+    ("torch.randn((20, 20))", "values in"),  # normal, not uniform: negative values
+    ("torch.rand((20, 20)) * 0.5", "the mean of rand_weight"),  # uniform on [0, 0.5)
+])
+def test_rand_weight_from_another_distribution_loses_its_check(tmp_path, construction, why):
+    root = write_submission(tmp_path, "exercise3", _mutant_source([(BUFFER, BUFFER.replace("torch.rand((20, 20))", construction))]))
+    checks = checks_by_id(autograder.grade("exercise3", submission=root, pattern="fixed_hidden"))
+    assert {c for c, v in checks.items() if v["status"] != "passed"} == {"fixed_hidden_rand_weight"}
+    assert why in checks["fixed_hidden_rand_weight"]["message"] and "uniform on [0, 1)" in checks["fixed_hidden_rand_weight"]["hint"]
+
+
+def test_a_cpu_tensor_in_a_modules_forward_loses_the_device_points(tmp_path):
+    root = write_submission(tmp_path, "exercise3", _mutant_source([(
+        MYLINEAR_FORWARD, MYLINEAR_FORWARD.replace("+ self.bias", "+ self.bias + torch.zeros(self.bias.shape)"))]))
+    checks = checks_by_id(autograder.grade("exercise3", submission=root, pattern="mylinear or device"))
+    assert {c for c, v in checks.items() if v["status"] != "passed"} == {"device"}
+    assert checks["device"]["message"].startswith("MyLinear(20, 8) moved with .to(device), then called on X")

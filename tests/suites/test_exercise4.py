@@ -302,3 +302,10 @@ def test_real_accelerator_path_of_the_driver(tmp_path, monkeypatch):
     # (the torch.zeros version cannot be simulated here: real meta tensors hold no data to copy)
     assert fakedevice.run(worker, "mixes", [X, K])["status"] == "mismatch"
     assert fakedevice.run(worker, None, [torch.randn(3, 2)], cls="Net")["result"].device.type == "meta"
+
+
+def test_a_conv2d_bias_that_is_not_initially_zero_costs_a_fifth_of_the_module(grade_mutant):
+    checks = grade_mutant("exercise4", [("self.bias = nn.Parameter(torch.zeros(1))",
+                                         "self.bias = nn.Parameter(torch.rand(1))")], pattern="conv2d_module")
+    check = checks["conv2d_module"]
+    assert check["status"] == "failed" and check["score"] == 8 and "initially zero" in check["message"]

@@ -123,3 +123,32 @@ def gradings(tmp_path_factory):
              for name, replacements in cases.items()}
     roots["vectorised"] = VECTORISED
     return start_gradings("exercise5", roots)
+
+
+TWO_D_ONLY = """(kh, kw), (ph, pw) = pool_size, padding
+    sh, sw = pool_size if stride is None else stride
+    h, w = X.shape
+    fill = float("-inf") if mode == "max" else 0.0
+    Xp = X.new_full((h + 2 * ph, w + 2 * pw), fill)
+    Xp[ph:ph + h, pw:pw + w] = X
+    Y = X.new_zeros(((h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = Xp[i * sh:i * sh + kh, j * sw:j * sw + kw]
+            Y[i, j] = window.max() if mode == "max" else window.mean()
+    return Y
+"""
+
+
+def test_a_two_d_only_pool2d_strided_raises_and_is_told_to_handle_channels(tmp_path):
+    """`h, w = X.shape` on a (c, h, w) input raises: the exception is the known mistake's signature."""
+    import autograder
+    from conftest import KIT, checks_by_id, write_submission
+    source = KIT.solution_path(KIT.find("exercise5")).read_text()
+    start = source.index("    (kh, kw), (ph, pw) = pool_size, padding")
+    end = source.index("    # END SOLUTION", start)
+    root = write_submission(tmp_path, "exercise5", source[:start] + "    " + TWO_D_ONLY + source[end:])
+    check = checks_by_id(autograder.grade("exercise5", submission=root, pattern="pool2d_strided_channels"))[
+        "pool2d_strided_channels"]
+    assert check["status"] == "error" and "too many values to unpack (expected 2)" in check["message"]
+    assert "(c, h, w)" in check["hint"] and "X.shape[-2:]" in check["hint"] and check.get("specific_hint")

@@ -45,10 +45,25 @@ SUBMISSIONS = {
          ["dropout_statistics"], "zero each element with probability p"),
         (("    if p == 1:\n        return torch.zeros_like(X)\n", ""), ["dropout_edge_cases"], "divides by zero"),
     ],
+    "device_mistakes": [
+        # the notes' `torch.rand(X.shape)`: a mask on the CPU, mixed with X wherever X is
+        (("mask = (torch.rand(X.shape, device=X.device) > p)", "mask = (torch.rand(X.shape) > p)"), ["device"],
+         "on the input's device"),
+        # a CUDA branch that is dead code: graded with two faked CUDA devices
+        (("    if torch.cuda.device_count() >= i + 1:\n        return torch.device(f\"cuda:{i}\")\n", ""),
+         ["try_gpu"], "torch.cuda.device_count() >= i + 1"),
+        (("devices = [torch.device(f\"cuda:{i}\") for i in range(torch.cuda.device_count())]",
+          "devices = [torch.device(\"cuda:0\")] if torch.cuda.is_available() else []"), ["try_all_gpus"], "range("),
+    ],
+    "device_mistakes_2": [
+        (("X = torch.normal(0.0, 1.0, (num_examples, len(w)), dtype=w.dtype, device=w.device)",
+          "X = torch.normal(0.0, 1.0, (num_examples, len(w)), dtype=w.dtype)"), ["device"], "on the input's device"),
+    ],
 }
 
 
-PATTERNS = {"listed_mistakes_3": "load_array or dropout"}  # only the checks these mistakes can touch (faster)
+PATTERNS = {"listed_mistakes_3": "load_array or dropout", "device_mistakes": "device or gpu",
+            "device_mistakes_2": "device"}  # only the checks these mistakes can touch (faster)
 
 
 @pytest.mark.parametrize("submission", sorted(SUBMISSIONS))
@@ -71,3 +86,18 @@ def test_device_helpers_fall_back_to_the_cpu_here(grade_mutant):
                                          'return devices or [torch.device("cuda:0")]')], pattern="try_all_gpus")
     assert checks["try_all_gpus"]["status"] == "failed"
     assert "expected [device(type='cpu')]" in checks["try_all_gpus"]["message"], checks["try_all_gpus"]["message"]
+
+
+def test_a_device_failure_names_the_function_and_what_stayed_behind(grade_mutant):
+    checks = grade_mutant("exercise7", [("mask = (torch.rand(X.shape, device=X.device) > p)",
+                                         "mask = (torch.rand(X.shape) > p)")], pattern="device")
+    message = checks["device"]["message"]
+    assert message.startswith("dropout_layer(X, 0.5): with its inputs on ") and "created on the CPU" in message
+    assert "exercise7_linear_regression.py, line" in message  # where
+    assert checks["device"]["details"]["device_check"] in ("fake", "cuda", "mps")
+
+
+def test_try_gpu_cuda_branch_is_graded_without_a_gpu(grade_mutant):
+    checks = grade_mutant("exercise7", [("    if torch.cuda.device_count() >= i + 1:\n"
+                                         "        return torch.device(f\"cuda:{i}\")\n", "")], pattern="try_gpu")
+    assert "with torch reporting 2 CUDA device(s)" in checks["try_gpu"]["message"] or torch.cuda.device_count() >= 2

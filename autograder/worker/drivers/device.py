@@ -74,6 +74,8 @@ def _describe(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         shape = [int(d) for d in value.shape]
         return {"device": str(value.device), "dtype": str(value.dtype).removeprefix("torch."), "shape": shape}
+    if type(value) in (list, tuple):  # several results, e.g. (X, y): each must stay on the device
+        return {"items": [_describe(v) for v in value]}
     return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
 
 
@@ -139,3 +141,15 @@ def _fake_run(target, net, args: list, kwargs: dict) -> Any:
     with torch.no_grad(), posing.DeviceGuard():
         return target(*fake_args, **fake_kwargs)
 
+
+
+def faked_cuda(worker: Any, func: str, args: list, count: int) -> Any:
+    """``func(*args)`` while torch reports ``count`` CUDA devices (``torch.cuda.device_count``
+    and ``is_available``), restored afterwards: both branches of a device helper such as
+    ``try_gpu`` are graded on any machine.  Only the count is faked; no tensor is made."""
+    saved = torch.cuda.device_count, torch.cuda.is_available
+    torch.cuda.device_count, torch.cuda.is_available = (lambda: count), (lambda: count > 0)
+    try:
+        return worker.lookup(func)(*args)
+    finally:
+        torch.cuda.device_count, torch.cuda.is_available = saved
