@@ -12,6 +12,9 @@ RULES: tuple[tuple[str, re.Pattern, str], ...] = (
     ("AttributeError", re.compile(r"'(\w+)' object has no attribute '(weight|bias)'"),
      "net.apply(f) calls f on every module, activations and containers included (a {0} has no "
      "{1}): check the module's type first, e.g. `if isinstance(m, nn.Linear):`"),
+    ("AttributeError", re.compile(r"'(\w+)' object has no attribute 'items'"),
+     "a {0} was treated as a dict: only an OrderedDict argument has .items(), so check "
+     "`len(args) == 1 and isinstance(args[0], OrderedDict)` before reading it as one"),
     ("ValueError", re.compile(r"too many values to unpack \(expected (\d)\)"),
      "a tensor had more dimensions than the {0} names you unpacked its shape into: inputs may have "
      "leading dimensions, e.g. (c, h, w) where you expected (h, w); take the last ones "

@@ -278,6 +278,12 @@ def test_binary_cross_entropy(student, rng, seed):
                         wrong=[("the loss is the *negative* log-likelihood: -(y log p + (1 - y) log(1 - p))",
                                 lambda p, y, reduction: -_bce(p, y, reduction)),
                                *other_reductions(_bce, reduction)])
+    # the documented edge: p = 0 or 1 stays finite because each log is clamped at -100 (as PyTorch)
+    p = torch.tensor([0.0, 1.0, 0.5, 1.0, 0.0])
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0])
+    expect(student.binary_cross_entropy(p, y, reduction="none"), _bce(p, y, "none"),
+           name="binary_cross_entropy(p, y, reduction='none') with p = [0, 1, 0.5, 1, 0], y = [0, 1, 1, 0, 1] "
+                "(each log clamped at -100, so p = 0 or 1 costs at most 100)", rtol=1e-6, atol=1e-5)
 
 
 @check(points=6, hint="keep the batch dimension: X.reshape(X.shape[0], -1)")

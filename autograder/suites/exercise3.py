@@ -298,6 +298,14 @@ def test_mysequential_forward_and_to(student, rng):
     X = randn(rng, 4, 20)
     with torch.no_grad():
         expect(seq(X), ref(X), name=f"{SEQ}(X)")
+    # the documented construction with one module (not an OrderedDict): MySequential(nn.Linear(20, 3))
+    one_label = "MySequential(nn.Linear(20, 3))"
+    one = Handle.new(student, "MySequential", nn_layer("Linear", 20, 3), _label=one_label)
+    one.require_module()
+    one_state = random_state(rng, {"0.weight": (3, 20), "0.bias": (3,)})
+    one.load(one_state)
+    with torch.no_grad():
+        expect(one(X), reference_with(nn.Sequential(nn.Linear(20, 3)), one_state)(X), name=f"{one_label}(X)")
         seq.method("double")
         dtypes = {k: v.dtype for k, v in seq.describe().parameters.items()}
         if set(dtypes.values()) != {"float64"}:

@@ -211,3 +211,12 @@ def test_a_cpu_tensor_in_a_modules_forward_loses_the_device_points(tmp_path):
     checks = checks_by_id(autograder.grade("exercise3", submission=root, pattern="mylinear or device"))
     assert {c for c, v in checks.items() if v["status"] != "passed"} == {"device"}
     assert checks["device"]["message"].startswith("MyLinear(20, 8) moved with .to(device), then called on X")
+
+
+def test_mysequential_of_one_module_is_built(tmp_path):
+    """The documented single-module construction: `or` for `and` reads a Linear as an OrderedDict."""
+    root = write_submission(tmp_path, "exercise3", _mutant_source([(
+        "if len(args) == 1 and isinstance(args[0], OrderedDict):", "if len(args) == 1 or isinstance(args[0], OrderedDict):")]))
+    checks = checks_by_id(autograder.grade("exercise3", submission=root, pattern="mysequential"))
+    assert {c for c, v in checks.items() if v["status"] != "passed"} == {"mysequential_forward_and_to"}
+    assert "isinstance(args[0], OrderedDict)" in checks["mysequential_forward_and_to"]["hint"]

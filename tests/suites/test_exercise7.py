@@ -55,6 +55,14 @@ SUBMISSIONS = {
         (("devices = [torch.device(f\"cuda:{i}\") for i in range(torch.cuda.device_count())]",
           "devices = [torch.device(\"cuda:0\")] if torch.cuda.is_available() else []"), ["try_all_gpus"], "range("),
     ],
+    # silent training mistakes, diagnosed from a second, watched run of the trainer
+    "forgotten_zero_grad": [
+        (("            trainer.zero_grad()\n", ""), ["train_linear_regression"], "call trainer.zero_grad()"),
+    ],
+    "mse_broadcasting": [
+        (("l = loss(net(X), y)", "l = loss(net(X), y.reshape(-1))"), ["train_linear_regression"],
+         "broadcast (b, 1) against (b,)"),
+    ],
     "device_mistakes_2": [
         (("X = torch.normal(0.0, 1.0, (num_examples, len(w)), dtype=w.dtype, device=w.device)",
           "X = torch.normal(0.0, 1.0, (num_examples, len(w)), dtype=w.dtype)"), ["device"], "on the input's device"),
@@ -63,7 +71,7 @@ SUBMISSIONS = {
 
 
 PATTERNS = {"listed_mistakes_3": "load_array or dropout", "device_mistakes": "device or gpu",
-            "device_mistakes_2": "device"}  # only the checks these mistakes can touch (faster)
+            "device_mistakes_2": "device", "forgotten_zero_grad": "train_linear", "mse_broadcasting": "train_linear"}  # only the checks these mistakes can touch (faster)
 
 
 @pytest.mark.parametrize("submission", sorted(SUBMISSIONS))

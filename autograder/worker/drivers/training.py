@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -318,3 +319,16 @@ def call_each(worker: Any, func: str, calls: list) -> list:
 
 
 __all__ = ["train_model", "inspect_model", "predict_with", "call_each", "describe", "weights", "GradientWatch"]
+
+
+def diagnose(worker: Any, func: str, args: list, kwargs: dict | None = None) -> dict:
+    """Run the trainer ``func(*args)`` again, watching for the two mistakes that spoil a
+    training run without raising: optimizer steps on gradients never reset (no
+    ``zero_grad()``), and a loss of tensors whose shapes differ (``nn.MSELoss`` of (b, 1)
+    outputs against (b,) labels broadcasts to (b, b); torch warns and goes on).  Returns
+    ``{"gradients": GradientWatch.report(), "broadcast": torch's warning or None}``."""
+    with GradientWatch() as watch, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        worker.lookup(func)(*args, **(kwargs or {}))
+    broadcast = next((str(w.message) for w in caught if "target size" in str(w.message)), None)
+    return {"gradients": watch.report(), "broadcast": broadcast[:300] if broadcast else None}
