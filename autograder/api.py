@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from autograder.kit import Kit, UnknownExercise
 from autograder.registry import Exercise
@@ -43,7 +43,7 @@ def submission_folder(root: Path) -> Path:
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
           seed: int | None = None, pattern: str | None = None, sandbox: str = "auto",
-          kit: Kit | None = None) -> dict:
+          kit: Kit | None = None, on_exercise: Callable[[dict], None] | None = None) -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
     ``submission`` is a student repository root (containing ``exercises/``), a folder that
@@ -74,7 +74,8 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
         try:
             from autograder.engine.runner import run_suites
             return run_suites(kit=kit, exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
-                              reproduce=_reproducer(submission, seed), sandbox=launcher.describe)
+                              reproduce=_reproducer(submission, seed), sandbox=launcher.describe,
+                              on_exercise=on_exercise)
         finally:
             for session in sessions.values():
                 session.close()

@@ -80,14 +80,64 @@ def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
     """
     from autograder.engine.report import SuiteError, all_passed
+    streaming = _Streaming() if fmt == "text" else None  # each exercise's block as soon as it is graded
     try:
-        document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox)
+        if streaming is not None:
+            streaming.start(len(api.resolve_exercises(exercise)))
+        document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox,
+                             on_exercise=streaming.show if streaming is not None else None)
     except api.UsageError as exc:
         _fail(str(exc))
     except SuiteError as exc:
         _fail(str(exc), EXIT_INTERNAL)
-    click.echo(renderer(fmt)(document))
+    finally:
+        if streaming is not None:
+            streaming.clear()
+    if streaming is not None:
+        streaming.finish(document)
+    else:
+        click.echo(renderer(fmt)(document))
     sys.exit(0 if all_passed(document) else EXIT_FAILED)
+
+
+class _Streaming:
+    """The text report printed an exercise at a time, with a one-line progress indicator on
+    stderr when it is a terminal (`grade all` takes half a minute)."""
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+        self.total = 0
+        # the streams as they are now: the suites run with sys.stdout/stderr redirected (pytest's output)
+        self.out, self.err = sys.stdout, sys.stderr
+        self.terminal = self.err.isatty()
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self._progress()
+
+    def show(self, exercise: dict) -> None:
+        from autograder.render.text import render_exercise
+        self.clear()
+        click.echo(render_exercise(exercise), file=self.out)
+        self.out.flush()
+        self.shown.add(exercise["id"])
+        self._progress()
+
+    def finish(self, document: dict) -> None:
+        from autograder.render.text import render_exercise, render_footer
+        for exercise in document["exercises"]:  # any the run did not report on its way (no checks ran)
+            if exercise["id"] not in self.shown:
+                click.echo(render_exercise(exercise), file=self.out)
+        click.echo(render_footer(document), file=self.out)
+
+    def _progress(self) -> None:
+        if self.terminal and self.total > 1 and len(self.shown) < self.total:
+            click.echo(f"\rgrading… {len(self.shown)}/{self.total} exercises done", nl=False, file=self.err)
+            self.err.flush()
+
+    def clear(self) -> None:
+        if self.terminal and self.total > 1:
+            click.echo("\r\x1b[K", nl=False, file=self.err)
 
 
 if importlib.util.find_spec("autograder.batch") is not None:  # the instructor's kit (a release has no batch)

@@ -174,3 +174,27 @@ def test_a_package_grades_at_its_seed_by_default(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     document = json.loads(proc.stdout)
     assert document["seed"] == 41 and document["score"] == 100
+
+
+def test_grade_all_streams_blocks_with_a_progress_line_on_a_terminal(monkeypatch):
+    """Blocks go to stdout as each exercise is graded; the progress line goes to a terminal's
+    stderr only, and is cleared before each block."""
+    import io
+
+    from autograder.cli import _Streaming
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    out, err = io.StringIO(), Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    streaming = _Streaming()
+    streaming.start(2)
+    document = autograder.grade(["exercise1", "exercise5"], submission=str(SOLUTIONS_DIR), pattern="forward or max",
+                                sandbox="none", on_exercise=streaming.show)
+    streaming.clear()
+    streaming.finish(document)
+    assert out.getvalue().index("exercise1 — ") < out.getvalue().index("exercise5 — ") < out.getvalue().index("overall")
+    assert "grading… 0/2 exercises done" in err.getvalue() and "grading… 1/2 exercises done" in err.getvalue()
+    assert err.getvalue().endswith("\r\x1b[K") and "grading" not in out.getvalue()

@@ -44,6 +44,7 @@ class GradingPlugin:
         self.pattern = pattern
         self.notes: dict[str, dict] = {}  # nodeid -> what the check's ``note`` fixture recorded
         self.worker_s: dict[str, float] = {}  # nodeid -> seconds the check spent in the worker
+        self.verdicts: dict[str, dict] = {}  # nodeid -> its verdict, as soon as it is known (streaming)
 
     # -- configuration ----------------------------------------------------------
     def pytest_configure(self, config: Any) -> None:
@@ -127,7 +128,8 @@ class GradingPlugin:
     # -- verdicts ---------------------------------------------------------------
     def pytest_json_runtest_metadata(self, item: Any, call: Any) -> dict:
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
-            return {"check": self._verdict(item, call)}
+            self.verdicts[item.nodeid] = verdict = self._verdict(item, call)
+            return {"check": verdict}
         return {}
 
     def _verdict(self, item: Any, call: Any) -> dict:

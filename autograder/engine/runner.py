@@ -39,7 +39,8 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
                pattern: str | None, reproduce: Callable[[str, str], str],
                references: Callable[[Exercise], Any] | None = None,
                sandbox: dict | Callable[[], dict] | None = None,
-               suite_paths: dict[str, str] | None = None) -> dict:
+               suite_paths: dict[str, str] | None = None,
+               on_exercise: Callable[[dict], None] | None = None) -> dict:
     """Run the suites of ``exercises`` against ``sessions`` (exercise id -> the student's
     module in a worker) and return the canonical document.
 
@@ -47,17 +48,24 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     the solutions or a release's recorded values); ``sandbox``: the isolation in force
     (``launcher.describe``, called after the run so that the zygote's start overlaps
     pytest's); ``suite_paths``: suites other than the kit's (``grade release`` records the
-    public suites)."""
+    public suites); ``on_exercise``: called with each exercise's entry of the document as
+    soon as its last check has run (the suites run one after the other), for output that
+    shows each exercise when it is graded."""
     references = references or kit.references
     json_plugin = JSONReport()
     grading = GradingPlugin(exercises={ex.id: ex for ex in exercises}, sessions=sessions,
                             references=references, seed=seed, pattern=pattern)
     suites = [str((suite_paths or {}).get(ex.id, kit.suite_path(ex))) for ex in exercises]
     _forget_other_suites(suites)
+    plugins: list = [json_plugin, grading]
+    if on_exercise is not None:
+        def entry(ex: Exercise, tests: list[dict]) -> dict:
+            return report.build({"tests": tests}, exercises=[ex], seed=seed, sandbox={}, reproduce=reproduce,
+                                hidden_checks=kit.hidden_checks)["exercises"][0]
+        plugins.append(_ExerciseDone({ex.id: ex for ex in exercises}, grading, entry, on_exercise))
     # pytest's own terminal output is not the product's: keep it, show it only if pytest failed.
     with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
-        code = pytest.main(pytest_args(suites, pattern, suites_dir=str(kit.suites_dir)),
-                           plugins=[json_plugin, grading])
+        code = pytest.main(pytest_args(suites, pattern, suites_dir=str(kit.suites_dir)), plugins=plugins)
     if json_plugin.report is None or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise report.SuiteError(f"pytest could not run the suites (exit code {int(code)}):\n{output.getvalue()}")
     if callable(sandbox):
@@ -65,6 +73,31 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     sandbox = sandbox or {"sandbox": "none", "sandbox_layers": ["process-split", "plain-data", "timeouts"]}
     return report.build(json_plugin.report, exercises=exercises, seed=seed, sandbox=sandbox,
                         reproduce=reproduce, hidden_checks=kit.hidden_checks)
+
+
+class _ExerciseDone:
+    """Calls ``on_exercise(entry)`` when the last check of an exercise has finished, with the
+    entry built from the verdicts so far exactly as the final document builds it."""
+
+    def __init__(self, exercises: dict[str, Exercise], grading: GradingPlugin,
+                 entry: Callable[[Exercise, list], dict], on_exercise: Callable[[dict], None]) -> None:
+        self.exercises, self.grading, self.entry, self.on_exercise = exercises, grading, entry, on_exercise
+        self.items: dict[str, list[str]] = {}  # exercise id -> its checks' node ids, in run order
+        self.durations: dict[str, float] = {}
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        for item in session.items:
+            self.items.setdefault(item.path.stem, []).append(item.nodeid)
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        for exercise_id, nodeids in self.items.items():
+            if nodeids and nodeids[-1] == nodeid and exercise_id in self.exercises:
+                tests = [{"nodeid": n, "metadata": {"check": self.grading.verdicts[n]},
+                          "call": {"duration": self.durations.get(n, 0.0)}} for n in nodeids if n in self.grading.verdicts]
+                self.on_exercise(self.entry(self.exercises[exercise_id], tests))
 
 
 def _forget_other_suites(paths: Sequence[str]) -> None:

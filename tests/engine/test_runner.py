@@ -127,3 +127,17 @@ def test_a_suite_that_does_not_load_is_the_kits_error(tmp_path):
 def test_an_unmarked_test_is_refused(tmp_path):
     with pytest.raises(SuiteError, match="has no @check marker"):
         run(demo_kit(tmp_path, suite=SUITE + "\n\ndef test_unmarked():\n    pass\n"))
+
+
+def test_each_exercise_is_reported_as_soon_as_it_is_graded_and_as_in_the_document():
+    """``on_exercise`` gets each exercise's entry, in order, the moment its last check ran;
+    the entries are the final document's (what `grade all` prints block by block)."""
+    import autograder
+    seen = []
+    document = autograder.grade(["exercise1", "exercise5"], submission=KIT.solutions_dir, pattern="forward or max",
+                                sandbox="none", on_exercise=seen.append)
+    assert [e["id"] for e in seen] == ["exercise1", "exercise5"]
+
+    def without_durations(entry):
+        return dict(entry, checks=[{k: v for k, v in c.items() if k != "duration_s"} for c in entry["checks"]])
+    assert [without_durations(e) for e in seen] == [without_durations(e) for e in document["exercises"]]
