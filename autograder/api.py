@@ -1,10 +1,11 @@
 """The keyword-only Python API; the CLI is a thin layer over it, and notebooks call it too."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from autograder.kit import Kit, UnknownExercise
 from autograder.registry import Exercise
@@ -53,6 +54,32 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     ``sandbox`` and ``sandbox_layers`` say what was in force).  ``kit`` is what grades
     (default: the installed kit).  Returns the canonical result document.
     """
+    plan = prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit)
+    # the zygote imports torch while we start pytest
+    launcher = make_launcher(plan.preload, sandbox=sandbox, submission_dirs=plan.mounted)
+    try:
+        return grade_with(launcher, plan, pattern=pattern, on_exercise=on_exercise)
+    finally:
+        launcher.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What one grading needs, resolved once (``grade --watch`` grades the same plan again)."""
+    kit: Kit
+    chosen: list[Exercise]
+    located: dict[str, Submission]
+    mounted: list[str]
+    seed: int
+    submission: str | os.PathLike
+
+    @property
+    def preload(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for ex in self.chosen for m in ex.preload))
+
+
+def prepare(exercises: Sequence[str] | str, *, submission: str | os.PathLike = ".", seed: int | None = None,
+            sandbox: str = "auto", kit: Kit | None = None) -> Plan:
     if sandbox not in SANDBOX_MODES:
         raise UsageError(f"unknown sandbox mode {sandbox!r}; choose from {', '.join(SANDBOX_MODES)}")
     kit = kit or Kit.installed()
@@ -60,27 +87,23 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
     if root.is_file() and root.suffix.lower() == ".zip":
-        located = _from_zip(root, chosen, kit)
-        mounted = []
-    else:
-        folder = submission_folder(root)
-        located = {ex.id: _locate(folder, root, ex) for ex in chosen}
-        mounted = [str(root)]
-    preload = tuple(dict.fromkeys(m for ex in chosen for m in ex.preload))
-    # the zygote imports torch while we start pytest
-    launcher = make_launcher(preload, sandbox=sandbox, submission_dirs=mounted)
+        return Plan(kit, chosen, _from_zip(root, chosen, kit), [], seed, submission)
+    folder = submission_folder(root)
+    return Plan(kit, chosen, {ex.id: _locate(folder, root, ex) for ex in chosen}, [str(root)], seed, submission)
+
+
+def grade_with(launcher: Any, plan: Plan, *, pattern: str | None = None,
+               on_exercise: Callable[[dict], None] | None = None) -> dict:
+    """Grade ``plan`` with workers from ``launcher`` (fresh ones: one session per exercise)."""
+    sessions = {ex.id: Session(launcher, plan.located[ex.id]) for ex in plan.chosen}
     try:
-        sessions = {ex.id: Session(launcher, located[ex.id]) for ex in chosen}
-        try:
-            from autograder.engine.runner import run_suites
-            return run_suites(kit=kit, exercises=chosen, sessions=sessions, seed=seed, pattern=pattern,
-                              reproduce=_reproducer(submission, seed), sandbox=launcher.describe,
-                              on_exercise=on_exercise)
-        finally:
-            for session in sessions.values():
-                session.close()
+        from autograder.engine.runner import run_suites
+        return run_suites(kit=plan.kit, exercises=plan.chosen, sessions=sessions, seed=plan.seed, pattern=pattern,
+                          reproduce=_reproducer(plan.submission, plan.seed), sandbox=launcher.describe,
+                          on_exercise=on_exercise)
     finally:
-        launcher.close()
+        for session in sessions.values():
+            session.close()
 
 
 def _locate(folder: Path, root: Path, exercise: Exercise) -> Submission:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 
@@ -74,12 +75,18 @@ def _require_instructor_kit(command: str):
 @click.option("--sandbox", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
               help="auto: the strongest isolation available here (namespaces, rlimits); "
                    "none: the process split only (for platforms without them).")
-def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str) -> None:
+@click.option("--watch", "watching", is_flag=True,
+              help="Stay running: grade again on every save of the exercise file, say what changed; Ctrl-C ends.")
+def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str,
+        watching: bool) -> None:
     """Grade EXERCISE (an id such as exercise1, its number, or `all`).
 
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
     """
     from autograder.engine.report import SuiteError, all_passed
+    if watching:
+        _watch(exercise, submission=submission, fmt=fmt, seed=seed, pattern=pattern, sandbox=sandbox)
+        return
     streaming = _Streaming() if fmt == "text" else None  # each exercise's block as soon as it is graded
     try:
         if streaming is not None:
@@ -98,6 +105,27 @@ def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str
     else:
         click.echo(renderer(fmt)(document))
     sys.exit(0 if all_passed(document) else EXIT_FAILED)
+
+
+def _watch(exercise: str, *, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str) -> None:
+    from autograder.render.text import render
+    from autograder.watch import watch
+    if fmt != "text":
+        _fail("--watch shows the text report; use --format json without --watch")
+
+    def show(document: dict, changed: dict) -> None:
+        click.clear()
+        click.echo(render(document))
+        news = [f"now passing: {', '.join(changed['passing'])}"] if changed["passing"] else []
+        news += [f"now failing: {', '.join(changed['failing'])}"] if changed["failing"] else []
+        click.echo(f"{time.strftime('%H:%M:%S')} · " + ("; ".join(news) or "graded") +
+                   " · watching for changes (Ctrl-C to stop)")
+    try:
+        watch(exercise, on_result=show, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox)
+    except api.UsageError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(0)
 
 
 class _Streaming:

@@ -198,3 +198,8 @@ def test_grade_all_streams_blocks_with_a_progress_line_on_a_terminal(monkeypatch
     assert out.getvalue().index("exercise1 — ") < out.getvalue().index("exercise5 — ") < out.getvalue().index("overall")
     assert "grading… 0/2 exercises done" in err.getvalue() and "grading… 1/2 exercises done" in err.getvalue()
     assert err.getvalue().endswith("\r\x1b[K") and "grading" not in out.getvalue()
+
+
+def test_watch_shows_text_only():
+    result = grade("exercise1", "--watch", "--format", "json", "--submission", str(SOLUTIONS_DIR))
+    assert result.returncode == 2 and "--watch shows the text report" in result.stderr
