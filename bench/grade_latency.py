@@ -1,6 +1,10 @@
 """Median wall time of `grade EXERCISE --submission solutions` next to `python -c "import torch"`.
 
-Usage: python bench/grade_latency.py [--runs 5] [EXERCISE ...]
+Usage: python bench/grade_latency.py [--runs 5] [--level LEVEL] [EXERCISE ...]
+
+``--level`` forces one isolation level for the graded runs (``bubblewrap``, ``unshare``,
+``rlimits``, or ``none`` for ``--sandbox none``) through ``TORCHGRADE_FORCE_PLAN``, so the
+levels can be compared on one machine; the default is what ``grade`` picks here.
 
 The two commands are timed alternately in one run, so machine noise hits both alike; the
 ratio is what to compare across machines.  Target: ratio <= 1.5 (the worker's torch import
@@ -9,36 +13,41 @@ overlaps the parent's start-up instead of following it).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import time
 
 from autograder.kit import Kit
+from autograder.sandbox.isolation import FORCE_PLAN
 
 KIT = Kit.installed()
 
 
-def wall(command: list[str]) -> float:
+def wall(command: list[str], env: dict | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--level", choices=["bubblewrap", "unshare", "rlimits", "none"], default=None)
     parser.add_argument("exercises", nargs="*", default=[ex.id for ex in KIT.exercises])
     args = parser.parse_args()
+    env = dict(os.environ, **({FORCE_PLAN: args.level} if args.level not in (None, "none") else {}))
+    level = ["--sandbox", "none"] if args.level == "none" else []
     torch_import = [sys.executable, "-c", "import torch"]
     print(f"{'exercise':<12} {'grade (s)':>10} {'import torch (s)':>17} {'ratio':>6}  note")
     for name in args.exercises:
         exercise = KIT.find(name)
-        command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(KIT.solutions_dir)]
-        wall(command)  # warm the page cache once
+        command = [sys.executable, "-m", "autograder", exercise.id, "--submission", str(KIT.solutions_dir), *level]
+        wall(command, env)  # warm the page cache once
         grades, imports = [], []
         for _ in range(args.runs):
-            grades.append(wall(command))
+            grades.append(wall(command, env))
             imports.append(wall(torch_import))
         g, t = statistics.median(grades), statistics.median(imports)
         note = f"training budget {exercise.budget_s:g} s" if exercise.budget_s else ""

@@ -228,6 +228,7 @@ def test_unshare_plan_when_bwrap_is_missing(probe, monkeypatch):
         launcher.close()
     assert "unshare" in described["sandbox_layers"]
     assert seen["network"] != "connected" and seen["pid"] == 1
+    assert len(seen["procs"]) < 10, seen["procs"]  # no host process is visible to student code
     assert seen["visible"] == {str(KIT.solutions_dir): False, str(KIT.suites_dir): False}
     assert seen["submission_writable"] is False
 
