@@ -25,7 +25,8 @@ nothing else of the engine.  What is here, by the module that defines it:
 * ``device``: ``check_device``, ``note_method``, ``with_cuda_count``, ``DEVICE_HINT``.
 * ``modules`` (handles on student objects): ``Handle``, ``nn_layer``, ``odict``,
   ``accelerators``, ``as_value``, ``read_state_file``.
-* ``training``: ``rebuild``, ``RebuildError``, ``layer_summary``.
+* ``training``: ``rebuild``, ``RebuildError``, ``layer_summary``; ``accumulated``,
+  ``diagnose_training``, ``ZERO_GRAD_HINT`` (silent training mistakes).
 * from the worker: ``TensorValue``, ``Foreign`` (how tensors and foreign objects come back),
   ``weighted_sum`` and ``TEST_FUNCTIONS`` (what the worker's drivers compute with).
 
@@ -56,7 +57,8 @@ _ON_FIRST_USE = {  # module -> the names it defines here; imported when a suite 
     # these import torch
     "autograder.checks.tensors": ("randn", "as_tensor"),
     "autograder.checks.autograd": ("torch_grads", "expect_gradients"),
-    "autograder.checks.training": ("rebuild", "RebuildError", "layer_summary"),
+    "autograder.checks.training": ("rebuild", "RebuildError", "layer_summary", "accumulated", "diagnose_training",
+                                   "ZERO_GRAD_HINT"),
     "autograder.worker.drivers.vjp": ("weighted_sum",),
     "autograder.worker.drivers.backprop": ("TEST_FUNCTIONS",),
 }

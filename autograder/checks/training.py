@@ -8,6 +8,11 @@ arguments that class declares in ``__constants__``, and its children; plus the
 standard layers with those arguments and loads the weights, so what the parent evaluates
 is exactly "these layers with these weights", whatever the student's ``forward`` did.
 Anything that cannot be rebuilt raises ``RebuildError`` naming the offending layer.
+
+``accumulated`` and ``diagnose_training`` read what the worker saw during a training run
+(``GradientWatch``: optimizer steps on gradients never reset; torch's warning about a loss of
+tensors with different shapes) and name the silent mistake, for a check whose trained model
+came out wrong.
 """
 from __future__ import annotations
 
@@ -246,3 +251,34 @@ def layer_summary(model: nn.Module) -> str:
         else:
             parts.append(type(layer).__name__)
     return " → ".join(parts)
+
+
+# ---------------------------------------------------------------- silent training mistakes
+
+ZERO_GRAD_HINT = ("your gradients accumulate across steps: call optimizer.zero_grad() before each "
+                  "loss.backward(), otherwise every step uses the sum of all gradients so far")
+MSE_BROADCAST_HINT = ("the loss compared tensors of different shapes, so nn.MSELoss broadcast (b, 1) against (b,) "
+                      "to a (b, b) matrix and the model learned the mean: give the outputs and the labels one shape "
+                      "(y.reshape(y_hat.shape))")
+
+
+def accumulated(gradients: Any) -> bool:
+    """Whether the worker's ``GradientWatch`` report counted steps on gradients never reset."""
+    stale = gradients.get("stale") if type(gradients) is dict else None
+    return type(stale) is int and stale > 0
+
+
+def diagnose_training(student: Any, func: str, args: list) -> str | None:
+    """The hint for a trainer ``func(*args)`` whose model came out wrong, when the mistake is
+    one that trains without raising: the trainer runs again in the worker, watched
+    (``training:diagnose``).  None when nothing recognisable was seen."""
+    from autograder.checks.verdict import StudentError, StudentTimeout
+    try:
+        found = student.drive("training:diagnose", func, args)
+    except (StudentError, StudentTimeout):  # it ran once already; the failure stands as it is
+        return None
+    if type(found) is not dict:
+        return None
+    if isinstance(found.get("broadcast"), str):
+        return f"{MSE_BROADCAST_HINT} (torch warned: {found['broadcast']})"
+    return ZERO_GRAD_HINT if accumulated(found.get("gradients")) else None

@@ -48,8 +48,16 @@ def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbo
     errors = [c for c in json_report.get("collectors", []) if c.get("outcome") == "failed"]
     if errors:
         raise SuiteError("a grading suite failed to load:\n" + "\n".join(str(c.get("longrepr")) for c in errors))
+    by_exercise = checks_by_exercise(json_report.get("tests", []), reproduce)
+    out = [exercise_entry(ex, by_exercise.get(ex.id, []), hidden_checks) for ex in exercises]
+    return {"score": round_points(sum(e["score"] for e in out)), "max_score": round_points(sum(e["max_score"] for e in out)),
+            "seed": seed, **sandbox, "environment": environment(), "exercises": out}
+
+
+def checks_by_exercise(tests: Iterable[dict], reproduce: Any) -> dict[str, list]:
+    """The checks' verdicts (pytest-json-report's tests, with our metadata) per exercise id."""
     by_exercise: dict[str, list] = {}
-    for test in json_report.get("tests", []):
+    for test in tests:
         verdict = (test.get("metadata") or {}).get("check")
         if verdict is None:
             continue
@@ -58,17 +66,18 @@ def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbo
         if verdict["status"] not in ("passed", "skipped"):
             verdict["reproduce"] = reproduce(verdict["exercise"], verdict["id"])
         by_exercise.setdefault(verdict.pop("exercise"), []).append(verdict)
-    out = []
-    for ex in exercises:
-        checks = by_exercise.get(ex.id, [])
-        entry = {"id": ex.id, "title": ex.title, "score": round_points(sum(c["score"] for c in checks)),
-                 "max_score": round_points(sum(c["max_score"] for c in checks)), "checks": checks}
-        hidden = hidden_checks(ex.id)  # a student release: what runs at final grading
-        if hidden is not None:
-            entry.update(hidden_checks=hidden["checks"], hidden_points=round_points(hidden["points"]))
-        out.append(entry)
-    return {"score": round_points(sum(e["score"] for e in out)), "max_score": round_points(sum(e["max_score"] for e in out)),
-            "seed": seed, **sandbox, "environment": environment(), "exercises": out}
+    return by_exercise
+
+
+def exercise_entry(ex: Exercise, checks: list, hidden_checks: Any = lambda exercise_id: None) -> dict:
+    """One exercise of the document: its checks and totals (and, in a student release, what
+    runs at final grading)."""
+    entry = {"id": ex.id, "title": ex.title, "score": round_points(sum(c["score"] for c in checks)),
+             "max_score": round_points(sum(c["max_score"] for c in checks)), "checks": checks}
+    hidden = hidden_checks(ex.id)
+    if hidden is not None:
+        entry.update(hidden_checks=hidden["checks"], hidden_points=round_points(hidden["points"]))
+    return entry
 
 
 def round_points(x: float) -> float | int:

@@ -60,8 +60,8 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     plugins: list = [json_plugin, grading]
     if on_exercise is not None:
         def entry(ex: Exercise, tests: list[dict]) -> dict:
-            return report.build({"tests": tests}, exercises=[ex], seed=seed, sandbox={}, reproduce=reproduce,
-                                hidden_checks=kit.hidden_checks)["exercises"][0]
+            return report.exercise_entry(ex, report.checks_by_exercise(tests, reproduce).get(ex.id, []),
+                                         kit.hidden_checks)
         plugins.append(_ExerciseDone({ex.id: ex for ex in exercises}, grading, entry, on_exercise))
     # pytest's own terminal output is not the product's: keep it, show it only if pytest failed.
     with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
@@ -83,21 +83,24 @@ class _ExerciseDone:
                  entry: Callable[[Exercise, list], dict], on_exercise: Callable[[dict], None]) -> None:
         self.exercises, self.grading, self.entry, self.on_exercise = exercises, grading, entry, on_exercise
         self.items: dict[str, list[str]] = {}  # exercise id -> its checks' node ids, in run order
+        self.last: dict[str, str] = {}  # the node id of each exercise's last check -> the exercise id
         self.durations: dict[str, float] = {}
 
     def pytest_collection_finish(self, session: Any) -> None:
         for item in session.items:
             self.items.setdefault(item.path.stem, []).append(item.nodeid)
+        self.last = {nodeids[-1]: ex for ex, nodeids in self.items.items() if ex in self.exercises}
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
-        for exercise_id, nodeids in self.items.items():
-            if nodeids and nodeids[-1] == nodeid and exercise_id in self.exercises:
-                tests = [{"nodeid": n, "metadata": {"check": self.grading.verdicts[n]},
-                          "call": {"duration": self.durations.get(n, 0.0)}} for n in nodeids if n in self.grading.verdicts]
-                self.on_exercise(self.entry(self.exercises[exercise_id], tests))
+        exercise_id = self.last.get(nodeid)
+        if exercise_id is not None:
+            tests = [{"nodeid": n, "metadata": {"check": self.grading.verdicts[n]},
+                      "call": {"duration": self.durations.get(n, 0.0)}}
+                     for n in self.items[exercise_id] if n in self.grading.verdicts]
+            self.on_exercise(self.entry(self.exercises[exercise_id], tests))
 
 
 def _forget_other_suites(paths: Sequence[str]) -> None:

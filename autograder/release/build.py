@@ -40,7 +40,7 @@ from autograder.release.workflow import CONSTRAINTS, render_workflow, torch_pin,
 _GITIGNORE = "__pycache__/\n*.egg-info/\n.venv/\nbuild/\ndist/\n.pytest_cache/\n.benchmarks/\n"
 
 
-def _pyproject(kit: Kit, *, name: str = "torchgrade-exercises",
+def pyproject_text(kit: Kit, *, name: str = "torchgrade-exercises",
                description: str = "Deep learning exercises with their public autograder (torchgrade student release).") -> str:
     text = (kit.root / "pyproject.toml").read_text(encoding="utf-8")
     try:
@@ -124,7 +124,7 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} exists and is not empty: choose a new folder")
-    chosen = _choose(kit, exercises)
+    chosen = choose(kit, exercises)
     suites_text: dict[str, str] = {}
     hidden: dict[str, list[HiddenCheck]] = {}
     for ex in chosen:
@@ -135,17 +135,17 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
     for ex, entry in zip(chosen, entries):
         solution = kit.solution_path(ex)
         stub = generate_stub(solution.read_text(encoding="utf-8"), filename=str(solution))
-        _write(out / "exercises" / f"{ex.module}.py", stub.encode())
+        write_file(out / "exercises" / f"{ex.module}.py", stub.encode())
         manifest["exercises"].append(dict(entry, hidden_checks=len(hidden[ex.id]),
                                           hidden_points=sum(h.points or 0 for h in hidden[ex.id])))
-    _write(out / "autograder" / MANIFEST, _json(manifest))
-    _write(out / "pyproject.toml", _pyproject(kit).encode())
-    _write(out / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())  # the workflow's pip cache is keyed on it
-    _write(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
-    _write(out / ".gitignore", _GITIGNORE.encode())
+    write_file(out / "autograder" / MANIFEST, json_bytes(manifest))
+    write_file(out / "pyproject.toml", pyproject_text(kit).encode())
+    write_file(out / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())  # the workflow's pip cache is keyed on it
+    write_file(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
+    write_file(out / ".gitignore", _GITIGNORE.encode())
     workflow = _classroom_workflow(kit, chosen)
     if workflow is not None:
-        _write(out / ".github" / "workflows" / "classroom.yml", workflow)
+        write_file(out / ".github" / "workflows" / "classroom.yml", workflow)
     if verify:
         found = audit(kit, out, hidden_checks=[h for ex in chosen for h in hidden[ex.id]])
         if found.leaks:
@@ -167,14 +167,14 @@ def write_graded_package(kit: Kit, out: Path, chosen: Sequence[Exercise], suites
         recorded = record(kit, chosen, {ex.id: staged / f"{ex.id}.py" for ex in chosen}, seed=seed)
     package = out / "autograder"
     for rel in engine_files(kit):
-        _write(package / rel, (kit.package_dir / rel).read_bytes())
+        write_file(package / rel, (kit.package_dir / rel).read_bytes())
     for path in sorted(kit.suites_dir.iterdir()):
         if path.is_file() and path.suffix != ".py":
-            _write(package / "suites" / path.name, path.read_bytes())  # pytest.ini
+            write_file(package / "suites" / path.name, path.read_bytes())  # pytest.ini
     entries = []
     for ex in chosen:
-        _write(package / "suites" / f"{ex.id}.py", suites_text[ex.id].encode())
-        _write(package / "recorded" / f"{ex.id}.wire", encode(recorded[ex.id]))
+        write_file(package / "suites" / f"{ex.id}.py", suites_text[ex.id].encode())
+        write_file(package / "recorded" / f"{ex.id}.wire", encode(recorded[ex.id]))
         checks, points = public_points(suites_text[ex.id])
         entries.append({"id": ex.id, "module": ex.module, "title": ex.title, "public_checks": checks,
                         "public_points": points, "recorded_calls": len(recorded[ex.id]["calls"])})
@@ -192,7 +192,7 @@ def _classroom_workflow(kit: Kit, chosen: Sequence[Exercise]) -> bytes | None:
     return render_workflow(chosen, kit=kit).encode()
 
 
-def _choose(kit: Kit, names: Iterable[str] | None) -> list[Exercise]:
+def choose(kit: Kit, names: Iterable[str] | None) -> list[Exercise]:
     if names is None:
         return list(kit.exercises)
     chosen = []
@@ -208,10 +208,10 @@ def _choose(kit: Kit, names: Iterable[str] | None) -> list[Exercise]:
     return sorted(chosen, key=lambda ex: kit.exercises.index(ex))
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
 
-def _json(value: dict) -> bytes:
+def json_bytes(value: dict) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

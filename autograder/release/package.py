@@ -31,7 +31,7 @@ from typing import Iterable
 from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit
 from autograder.release import ReleaseError
 from autograder.release.audit import audit
-from autograder.release.build import _choose, _json, _pyproject, _write, write_graded_package
+from autograder.release.build import choose, json_bytes, pyproject_text, write_file, write_graded_package
 from autograder.release.verify import verify_release
 from autograder.release.workflow import CONSTRAINTS, torch_pin
 from autograder.render.gradescope import HIDDEN_VISIBILITY, VISIBILITIES
@@ -127,7 +127,7 @@ def build_package(platform: str, out: str | os.PathLike, *, exercises: Iterable[
     out = Path(out)
     _check_out(platform, out)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    chosen = _choose(kit, exercises)
+    chosen = choose(kit, exercises)
     with tempfile.TemporaryDirectory(prefix="torchgrade-package-") as tmp:
         staged = Path(tmp) / "package"
         tree = staged / BUNDLE if platform == "classroom50" else staged
@@ -136,16 +136,16 @@ def build_package(platform: str, out: str | os.PathLike, *, exercises: Iterable[
                    for e in write_graded_package(kit, tree, chosen, suites, seed=seed)]
         manifest = {"format": MANIFEST_FORMAT, "exercises": entries, "seed": seed,
                     "package": {"platform": platform, "hidden_visibility": hidden_visibility}}
-        _write(tree / "autograder" / MANIFEST, _json(manifest))
-        _write(tree / "pyproject.toml", _pyproject(kit, name="torchgrade-package", description=(
+        write_file(tree / "autograder" / MANIFEST, json_bytes(manifest))
+        write_file(tree / "pyproject.toml", pyproject_text(kit, name="torchgrade-package", description=(
             f"torchgrade's grader for {platform}: every check, expected values recorded at seed {seed}.")).encode())
-        _write(tree / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())
+        write_file(tree / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())
         fill = {"seed": seed, "torch": torch_pin(kit), "index": TORCH_INDEX, "bundle": BUNDLE}
         if platform == "gradescope":
-            _write(staged / "setup.sh", SETUP_SH.format(**fill).encode())
-            _write(staged / "run_autograder", RUN_AUTOGRADER.format(**fill).encode())
+            write_file(staged / "setup.sh", SETUP_SH.format(**fill).encode())
+            write_file(staged / "run_autograder", RUN_AUTOGRADER.format(**fill).encode())
         else:
-            _write(staged / "autograder.py", AUTOGRADER_PY.format(**fill).encode())
+            write_file(staged / "autograder.py", AUTOGRADER_PY.format(**fill).encode())
         found = audit(kit, staged, hidden_checks=[])  # hidden checks belong here; solution code never
         if found.leaks:
             raise ReleaseError("the package leaks:\n  " + "\n  ".join(found.leaks))

@@ -40,7 +40,8 @@ def verify_release(kit: Kit, out: Path, chosen: Sequence[Exercise], *, seed: int
     """Grade the reference solutions and the stubs with ``kit`` and with the release; every
     public check must give the same status and points.  A platform package
     (``hidden_included``) is compared on every check, hidden ones too, at its ``seed``.
-    Returns a summary per exercise."""
+    The stubs are the ones the release ships (``out/exercises``); a package ships none, so
+    they are generated as a release would.  Returns a summary per exercise."""
     from autograder.api import grade
     ids = [ex.id for ex in chosen]
     summary: dict[str, dict] = {ex.id: {} for ex in chosen}
@@ -49,11 +50,14 @@ def verify_release(kit: Kit, out: Path, chosen: Sequence[Exercise], *, seed: int
         solutions.mkdir()
         for ex in chosen:
             shutil.copyfile(kit.solution_path(ex), solutions / f"{ex.module}.py")
-        stubs = Path(tmp) / "stubs"
-        stubs.mkdir()
-        for ex in chosen:  # the stubs as a release ships them
-            (stubs / f"{ex.module}.py").write_text(generate_stub(kit.solution_path(ex).read_text(encoding="utf-8"),
-                                                                 filename=str(kit.solution_path(ex))), encoding="utf-8")
+        stubs = out / "exercises"
+        if not stubs.is_dir():
+            stubs = Path(tmp) / "stubs"
+            stubs.mkdir()
+            for ex in chosen:
+                solution = kit.solution_path(ex)
+                (stubs / f"{ex.module}.py").write_text(
+                    generate_stub(solution.read_text(encoding="utf-8"), filename=str(solution)), encoding="utf-8")
         for label, folder in (("reference", solutions), ("stubs", stubs)):
             # the same isolation on both sides (it changes where student code runs, never a verdict)
             graded = grade(ids, submission=folder, sandbox="none", kit=kit, seed=seed)

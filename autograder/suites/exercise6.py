@@ -28,8 +28,8 @@ import time
 import numpy as np
 import torch
 
-from autograder.checks import (CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue, check,
-                               describe_type, layer_summary, rebuild)
+from autograder.checks import (ZERO_GRAD_HINT, CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue,
+                               accumulated, check, describe_type, layer_summary, rebuild)
 
 NUM_DIGITS = 10
 TEST = list(range(1, 101))
@@ -48,8 +48,6 @@ LEAK_HINT = ("train on 101 <= i < 2**num_digits only: the numbers 1..100 are the
              "on them is a data leak")
 OUTPUTS_HINT = "the last layer must have 4 outputs, one logit per class (number, fizz, buzz, fizzbuzz)"
 IGNORES_INPUT_HINT = "your model gives the same output for every input: its forward must use x"
-ZERO_GRAD_HINT = ("your gradients accumulate across steps: call optimizer.zero_grad() before each "
-                  "loss.backward(), otherwise every step uses the sum of all gradients so far")
 RECIPE_HINT = ("train longer, with Adam (lr ~3e-3) and a wider hidden layer (512-1024 units), on shuffled "
                "batches; the notes' SGD recipe needs ~10,000 epochs")
 REBUILD_HINT = ("return an nn.Sequential of standard torch.nn layers from train(): the grader rebuilds it from "
@@ -452,8 +450,7 @@ def _constant(outputs) -> bool:
 
 def _diagnose(result: dict, classes: list[int], accuracy: float, own) -> str | None:
     """The hint for a network that learnt too little: the usual mistake, when recognisable."""
-    stale = result["gradients"].get("stale")
-    if type(stale) is int and stale > 0:
+    if accumulated(result["gradients"]):
         return ZERO_GRAD_HINT
     if _constant(own):
         return IGNORES_INPUT_HINT

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (CheckFailed, Handle, Mistake, StudentError, StudentTimeout, TensorValue, accelerators,
-                               as_value, check, check_device, describe_type, expect, expect_unchanged, note_method, randn,
-                               within, with_cuda_count)
+from autograder.checks import (CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check, check_device,
+                               describe_type, diagnose_training, expect, expect_unchanged, note_method, randn, within,
+                               with_cuda_count)
 
 
 def data_of(value, name, *, shape=None, dtype=None):
@@ -182,35 +182,11 @@ def test_train_linear_regression(student, rng):
     if not (np.all(np.abs(w_hat - w) <= tol) and abs(b_hat - b) <= tol):
         raise CheckFailed(f"{label}: the model computes w ≈ {np.round(w_hat, 3).tolist()}, b ≈ {b_hat:.3f}; the data "
                           f"came from w = {np.round(w, 3).tolist()}, b = {b:.3f} (tolerance {tol:g})",
-                          _training_diagnosis(student, "train_linear_regression", [features, labels]))
+                          diagnose_training(student, "train_linear_regression", [features, labels]))
     predicted = probes[d + 1:].double().numpy() @ w + b
     err = np.abs(out[d + 1:].numpy() - predicted).max()
     if err > 3 * tol:
         raise CheckFailed(f"{label}: the model is not linear: on random inputs it is off by up to {err:.3g}")
-
-
-MSE_BROADCAST_HINT = ("the loss compared tensors of different shapes, so nn.MSELoss broadcast (b, 1) against (b,) "
-                      "to a (b, b) matrix and the model learned the mean: give the outputs and the labels one shape "
-                      "(y.reshape(y_hat.shape))")
-ZERO_GRAD_HINT = ("your gradients accumulate across steps: call trainer.zero_grad() before each backward() "
-                  "(backward() adds to .grad)")
-
-
-def _training_diagnosis(student, func: str, args: list) -> str | None:
-    """Why a training run went wrong, when it is one of the silent mistakes: run the trainer
-    again in the worker, watching its loss shapes and its gradients."""
-    try:
-        found = student.drive("training:diagnose", func, args)
-    except (StudentError, StudentTimeout):  # it ran once already; the failure stands as it is
-        return None
-    if type(found) is not dict:
-        return None
-    if isinstance(found.get("broadcast"), str):
-        return f"{MSE_BROADCAST_HINT} (torch warned: {found['broadcast']})"
-    gradients = found.get("gradients")
-    if type(gradients) is dict and type(gradients.get("stale")) is int and gradients["stale"] > 0:
-        return ZERO_GRAD_HINT
-    return None
 
 
 # ---------------------------------------------------------------- losses

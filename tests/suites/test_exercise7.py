@@ -57,7 +57,7 @@ SUBMISSIONS = {
     ],
     # silent training mistakes, diagnosed from a second, watched run of the trainer
     "forgotten_zero_grad": [
-        (("            trainer.zero_grad()\n", ""), ["train_linear_regression"], "call trainer.zero_grad()"),
+        (("            trainer.zero_grad()\n", ""), ["train_linear_regression"], "call optimizer.zero_grad() before each"),
     ],
     "mse_broadcasting": [
         (("l = loss(net(X), y)", "l = loss(net(X), y.reshape(-1))"), ["train_linear_regression"],
