@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from autograder.i18n import LANGS, _
 from autograder.kit import Kit, UnknownExercise
 from autograder.registry import Exercise
 from autograder.sandbox.isolation import MODES as SANDBOX_MODES
@@ -28,23 +29,23 @@ def resolve_exercises(names: Sequence[str] | str, *, kit: Kit | None = None) -> 
     try:
         return (kit or Kit.installed()).resolve(names)
     except UnknownExercise as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(exc.args[0]) from None
 
 
 def submission_folder(root: Path) -> Path:
     """The folder holding the exercise modules: ``ROOT/exercises`` or ROOT itself."""
     if not root.is_dir():
-        raise UsageError(f"submission folder {str(root)!r} does not exist")
+        raise UsageError(_("submission folder {root!r} does not exist", root=str(root)))
     if (root / "exercises").is_dir():
         return root / "exercises"
     if any(root.glob("exercise*.py")):
         return root
-    raise UsageError(f"{str(root)!r} has no exercises/ folder and no exercise modules")
+    raise UsageError(_("{root!r} has no exercises/ folder and no exercise modules", root=str(root)))
 
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
           seed: int | None = None, pattern: str | None = None, sandbox: str = "auto",
-          kit: Kit | None = None, on_exercise: Callable[[dict], None] | None = None) -> dict:
+          kit: Kit | None = None, on_exercise: Callable[[dict], None] | None = None, lang: str = "en") -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
     ``submission`` is a student repository root (containing ``exercises/``), a folder that
@@ -52,9 +53,10 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     reads it: checked first, never extracted; its files reach the workers as data).  ``sandbox="auto"`` runs student code inside the
     strongest isolation available here, ``"none"`` with the process split only (the report's
     ``sandbox`` and ``sandbox_layers`` say what was in force).  ``kit`` is what grades
-    (default: the installed kit).  Returns the canonical result document.
+    (default: the installed kit).  ``lang`` (``en`` or ``zh``): the language the document says
+    its messages in beside English (``autograder.i18n``).  Returns the canonical result document.
     """
-    plan = prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit)
+    plan = prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit, lang=lang)
     # the zygote imports torch while we start pytest
     launcher = make_launcher(plan.preload, sandbox=sandbox, submission_dirs=plan.mounted)
     try:
@@ -72,6 +74,7 @@ class Plan:
     mounted: list[str]
     seed: int
     submission: str | os.PathLike
+    lang: str = "en"
 
     @property
     def preload(self) -> tuple[str, ...]:
@@ -79,17 +82,20 @@ class Plan:
 
 
 def prepare(exercises: Sequence[str] | str, *, submission: str | os.PathLike = ".", seed: int | None = None,
-            sandbox: str = "auto", kit: Kit | None = None) -> Plan:
+            sandbox: str = "auto", kit: Kit | None = None, lang: str = "en") -> Plan:
     if sandbox not in SANDBOX_MODES:
-        raise UsageError(f"unknown sandbox mode {sandbox!r}; choose from {', '.join(SANDBOX_MODES)}")
+        raise UsageError(_("unknown sandbox mode {mode!r}; choose from {modes}", mode=sandbox,
+                           modes=", ".join(SANDBOX_MODES)))
+    if lang not in LANGS:
+        raise UsageError(_("unknown language {lang!r}; choose from {langs}", lang=lang, langs=", ".join(LANGS)))
     kit = kit or Kit.installed()
     seed = kit.seed if seed is None else seed
     chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
     if root.is_file() and root.suffix.lower() == ".zip":
-        return Plan(kit, chosen, _from_zip(root, chosen, kit), [], seed, submission)
+        return Plan(kit, chosen, _from_zip(root, chosen, kit), [], seed, submission, lang)
     folder = submission_folder(root)
-    return Plan(kit, chosen, {ex.id: _locate(folder, root, ex) for ex in chosen}, [str(root)], seed, submission)
+    return Plan(kit, chosen, {ex.id: _locate(folder, root, ex) for ex in chosen}, [str(root)], seed, submission, lang)
 
 
 def grade_with(launcher: Any, plan: Plan, *, pattern: str | None = None,
@@ -100,7 +106,7 @@ def grade_with(launcher: Any, plan: Plan, *, pattern: str | None = None,
         from autograder.engine.runner import run_suites
         return run_suites(kit=plan.kit, exercises=plan.chosen, sessions=sessions, seed=plan.seed, pattern=pattern,
                           reproduce=_reproducer(plan.submission, plan.seed), sandbox=launcher.describe,
-                          on_exercise=on_exercise)
+                          on_exercise=on_exercise, lang=plan.lang)
     finally:
         for session in sessions.values():
             session.close()

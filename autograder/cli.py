@@ -10,18 +10,73 @@ import click
 import importlib.util
 
 from autograder import api
+from autograder.i18n import LANGS, _, join, language, localize
 from autograder.render import FORMATS, renderer
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 
 
 class _ExerciseGroup(click.Group):
-    """``grade EXERCISE`` is short for ``grade run EXERCISE``."""
+    """``grade EXERCISE`` is short for ``grade run EXERCISE``; usage errors are said in the
+    student's language (click's own are English only)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def main(self, args: list[str] | None = None, prog_name: str | None = None, **extra) -> None:
+        args = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            _show_usage_error(exc, _language(_lang_option(args)))
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _language(option: str | None) -> str:
+    """``--lang`` when given, otherwise the locale's (``LANG=zh_CN.UTF-8`` speaks Chinese)."""
+    return language(option, os.environ)
+
+
+def _lang_option(args: list[str]) -> str | None:
+    """The ``--lang`` value of a command line that may not parse (to report why in that language)."""
+    for i, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+        if value in LANGS:
+            return value
+    return None
+
+
+def _show_usage_error(exc: click.ClickException, lang: str) -> None:
+    if lang == "en":
+        exc.show()
+        return
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        usage = f"{ctx.command_path} {' '.join(ctx.command.collect_usage_pieces(ctx))}"
+        click.echo(_("Usage: {usage}", usage=usage).localize(lang), err=True)
+        click.echo(_("Try '{command} --help' for help.", command=ctx.command_path).localize(lang), err=True)
+    click.echo(_("Error: {message}", message=_usage_message(exc, ctx)).localize(lang), err=True)
+
+
+def _usage_message(exc: click.ClickException, ctx: click.Context | None) -> str:
+    """Click's message rebuilt from what the exception holds, so that it can be translated."""
+    if isinstance(exc, click.NoSuchOption):
+        similar = ", ".join(sorted(exc.possibilities or ()))
+        return (_("no such option: {option} (did you mean {similar}?)", option=exc.option_name, similar=similar)
+                if similar else _("no such option: {option}", option=exc.option_name))
+    if isinstance(exc, click.MissingParameter) and exc.param is not None and ctx is not None:
+        return _("missing {what} {name}", what=_("argument") if exc.param.param_type_name == "argument" else
+                _("option"),
+                 name=exc.param.get_error_hint(ctx))
+    if isinstance(exc, click.BadParameter) and exc.param is not None and ctx is not None:
+        return _("invalid value for {name}: {reason}", name=exc.param.get_error_hint(ctx), reason=exc.message)
+    return exc.format_message()
 
 
 @click.group(cls=_ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,8 +103,8 @@ def entry() -> None:
     os._exit(code)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"grade: error: {message}", err=True)
+def _fail(message: str, code: int = EXIT_USAGE, lang: str = "en") -> None:
+    click.echo(_("grade: error: {message}", message=message).localize(lang), err=True)
     sys.exit(code)
 
 
@@ -77,24 +132,28 @@ def _require_instructor_kit(command: str):
                    "none: the process split only (for platforms without them).")
 @click.option("--watch", "watching", is_flag=True,
               help="Stay running: grade again on every save of the exercise file, say what changed; Ctrl-C ends.")
+@click.option("--lang", type=click.Choice(LANGS), default=None,
+              help="Language of the feedback: en, or zh (简体中文); default: zh when the locale (LANG, LC_ALL, "
+                   "LANGUAGE) is a zh one, else en. JSON keeps English and adds the translation beside it.")
 def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str,
-        watching: bool) -> None:
+        watching: bool, lang: str | None) -> None:
     """Grade EXERCISE (an id such as exercise1, its number, or `all`).
 
     Exit status: 0 when every check passed, 1 when any failed, 2 on usage errors.
     """
     from autograder.engine.report import SuiteError, all_passed
+    lang = _language(lang)
     if watching:
-        _watch(exercise, submission=submission, fmt=fmt, seed=seed, pattern=pattern, sandbox=sandbox)
+        _watch(exercise, submission=submission, fmt=fmt, seed=seed, pattern=pattern, sandbox=sandbox, lang=lang)
         return
-    streaming = _Streaming() if fmt == "text" else None  # each exercise's block as soon as it is graded
+    streaming = _Streaming(lang) if fmt == "text" else None  # each exercise's block as soon as it is graded
     try:
         if streaming is not None:
             streaming.start(len(api.resolve_exercises(exercise)))
         document = api.grade(exercise, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox,
-                             on_exercise=streaming.show if streaming is not None else None)
+                             on_exercise=streaming.show if streaming is not None else None, lang=lang)
     except api.UsageError as exc:
-        _fail(str(exc))
+        _fail(exc.args[0], lang=lang)
     except SuiteError as exc:
         _fail(str(exc), EXIT_INTERNAL)
     finally:
@@ -107,23 +166,24 @@ def run(exercise: str, submission: str, fmt: str, seed: int | None, pattern: str
     sys.exit(0 if all_passed(document) else EXIT_FAILED)
 
 
-def _watch(exercise: str, *, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str) -> None:
+def _watch(exercise: str, *, submission: str, fmt: str, seed: int | None, pattern: str | None, sandbox: str,
+           lang: str) -> None:
     from autograder.render.text import render
     from autograder.watch import watch
     if fmt != "text":
-        _fail("--watch shows the text report; use --format json without --watch")
+        _fail(_("--watch shows the text report; use --format json without --watch"), lang=lang)
 
     def show(document: dict, changed: dict) -> None:
         click.clear()
         click.echo(render(document))
-        news = [f"now passing: {', '.join(changed['passing'])}"] if changed["passing"] else []
-        news += [f"now failing: {', '.join(changed['failing'])}"] if changed["failing"] else []
-        click.echo(f"{time.strftime('%H:%M:%S')} · " + ("; ".join(news) or "graded") +
-                   " · watching for changes (Ctrl-C to stop)")
+        news = [_("now passing: {checks}", checks=", ".join(changed["passing"]))] if changed["passing"] else []
+        news += [_("now failing: {checks}", checks=", ".join(changed["failing"]))] if changed["failing"] else []
+        click.echo(_("{time} · {news} · watching for changes (Ctrl-C to stop)", time=time.strftime("%H:%M:%S"),
+                     news=join("; ", news) if news else _("graded")).localize(lang))
     try:
-        watch(exercise, on_result=show, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox)
+        watch(exercise, on_result=show, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox, lang=lang)
     except api.UsageError as exc:
-        _fail(str(exc))
+        _fail(exc.args[0], lang=lang)
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -132,7 +192,8 @@ class _Streaming:
     """The text report printed an exercise at a time, with a one-line progress indicator on
     stderr when it is a terminal (`grade all` takes half a minute)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
         self.shown: set[str] = set()
         self.total = 0
         # the streams as they are now: the suites run with sys.stdout/stderr redirected (pytest's output)
@@ -146,7 +207,7 @@ class _Streaming:
     def show(self, exercise: dict) -> None:
         from autograder.render.text import render_exercise
         self.clear()
-        click.echo(render_exercise(exercise), file=self.out)
+        click.echo(render_exercise(exercise, self.lang), file=self.out)
         self.out.flush()
         self.shown.add(exercise["id"])
         self._progress()
@@ -155,12 +216,13 @@ class _Streaming:
         from autograder.render.text import render_exercise, render_footer
         for exercise in document["exercises"]:  # any the run did not report on its way (no checks ran)
             if exercise["id"] not in self.shown:
-                click.echo(render_exercise(exercise), file=self.out)
+                click.echo(render_exercise(exercise, self.lang), file=self.out)
         click.echo(render_footer(document), file=self.out)
 
     def _progress(self) -> None:
         if self.terminal and self.total > 1 and len(self.shown) < self.total:
-            click.echo(f"\rgrading… {len(self.shown)}/{self.total} exercises done", nl=False, file=self.err)
+            click.echo("\r" + _("grading… {done}/{total} exercises done", done=len(self.shown),
+                                 total=self.total).localize(self.lang), nl=False, file=self.err)
             self.err.flush()
 
     def clear(self) -> None:
@@ -174,15 +236,23 @@ if importlib.util.find_spec("autograder.batch") is not None:  # the instructor's
 
 
 @main.command("list")
-def list_() -> None:
+@click.option("--lang", type=click.Choice(LANGS), default=None, help="Language of the titles (as `grade --lang`).")
+def list_(lang: str | None) -> None:
     """List the exercises and their points."""
     from autograder.kit import Kit
+    lang = _language(lang)
     kit = Kit.installed()
     for ex in api.list_exercises(kit=kit):
         hidden = kit.hidden_checks(ex["id"])  # a student release: say what is graded later
-        split = (f"  ({ex['max_score'] - hidden['points']:g} public, {hidden['points']:g} in "
-                 f"{hidden['checks']} hidden check{'s' if hidden['checks'] != 1 else ''} at final grading)" if hidden and hidden["checks"] else "")
-        click.echo(f"{ex['id']:<12} {ex['max_score']:>4} pts  {ex['title']}  ({ex['module']}.py){split}")
+        split = ""
+        if hidden and hidden["checks"]:
+            values = dict(public=ex["max_score"] - hidden["points"], points=hidden["points"], n=hidden["checks"])
+            split = "  " + (_("({public:g} public, {points:g} in 1 hidden check at final grading)", **values)
+                            if hidden["checks"] == 1 else
+                            _("({public:g} public, {points:g} in {n} hidden checks at final grading)", **values)
+                            ).localize(lang)
+        points = _("{points:>4} pts", points=ex["max_score"]).localize(lang)
+        click.echo(f"{ex['id']:<12} {points}  {localize(ex['title'], lang)}  ({ex['module']}.py){split}")
 
 
 @main.command("release")

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from autograder.i18n import _
 from autograder.registry import EXERCISES, Exercise
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -97,7 +98,7 @@ class Kit:
             if ex.named(name):
                 return ex
         known = ", ".join(ex.id for ex in self.exercises)
-        raise UnknownExercise(f"unknown exercise {name!r}; known: {known} (or 'all')")
+        raise UnknownExercise(_("unknown exercise {name!r}; known: {known} (or 'all')", name=name, known=known))
 
     def resolve(self, names: Sequence[str] | str) -> list[Exercise]:
         """Exercises by name, in the order given, or all of them for ``"all"``."""

@@ -46,9 +46,11 @@ class Result(Mapping):
 
 
 def check(exercises: Sequence[str] | str, *, submission: str | os.PathLike = ".", seed: int | None = None,
-          pattern: str | None = None, sandbox: str = "auto", kit: Kit | None = None) -> Result:
+          pattern: str | None = None, sandbox: str = "auto", kit: Kit | None = None, lang: str | None = None) -> Result:
     """Grade ``exercises`` of the submission at ``submission`` (default: the notebook's folder,
     holding ``exercises/`` or the exercise modules) and return a ``Result``; the arguments
-    are ``autograder.grade``'s."""
+    are ``autograder.grade``'s, and ``lang`` as ``grade --lang`` (default: the kernel's locale)."""
     from autograder.api import grade
-    return Result(grade(exercises, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox, kit=kit))
+    from autograder.i18n import language
+    return Result(grade(exercises, submission=submission, seed=seed, pattern=pattern, sandbox=sandbox, kit=kit,
+                        lang=language(lang, os.environ)))

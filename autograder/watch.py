@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from autograder import api
+from autograder.i18n import _
 from autograder.kit import Kit
 from autograder.sandbox.zygote import make_launcher
 
@@ -50,13 +51,14 @@ def _stamp(plan: api.Plan) -> tuple:
 
 def watch(exercises: Sequence[str] | str, *, on_result: Callable[[dict, dict], None], submission: str | os.PathLike = ".",
           seed: int | None = None, pattern: str | None = None, sandbox: str = "auto", kit: Kit | None = None,
-          runs: int | None = None, stop: threading.Event | None = None, poll_s: float = POLL_S) -> None:
+          runs: int | None = None, stop: threading.Event | None = None, poll_s: float = POLL_S,
+          lang: str = "en") -> None:
     """Grade now, then again after every change of the exercise files, calling
     ``on_result(document, changes(previous, document))``; until ``runs`` gradings (default:
     forever), ``stop`` is set, or Ctrl-C (``KeyboardInterrupt`` propagates)."""
     if Path(submission).suffix.lower() == ".zip":
-        raise api.UsageError("--watch grades a folder (a .zip does not change under you)")
-    plan = api.prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit)
+        raise api.UsageError(_("--watch grades a folder (a .zip does not change under you)"))
+    plan = api.prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit, lang=lang)
     launcher = make_launcher(plan.preload, sandbox=sandbox, submission_dirs=plan.mounted)
     try:
         previous, seen, done = None, None, 0

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 import autograder
-from conftest import KIT, checks_by_id, write_submission
+from conftest import KIT, checks_by_id, write_mutant, write_submission
 
 SOLUTIONS_DIR, STUBS_DIR = KIT.solutions_dir, KIT.stubs_dir
 
@@ -203,3 +204,47 @@ def test_grade_all_streams_blocks_with_a_progress_line_on_a_terminal(monkeypatch
 def test_watch_shows_text_only():
     result = grade("exercise1", "--watch", "--format", "json", "--submission", str(SOLUTIONS_DIR))
     assert result.returncode == 2 and "--watch shows the text report" in result.stderr
+
+
+# ---------------------------------------------------------------- feedback in 简体中文
+
+FLIPPED_KERNEL = [("(X[i:i + h, j:j + w] * K).sum()", "(X[i:i + h, j:j + w] * K.flip((0, 1))).sum()")]
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def test_a_known_mistake_in_chinese_has_the_english_numbers(tmp_path):
+    root = write_mutant(tmp_path, "exercise4", FLIPPED_KERNEL)
+    english = checks_by_id(autograder.grade("exercise4", submission=root, pattern="corr2d_values"))["corr2d_values"]
+    document = autograder.grade("exercise4", submission=root, pattern="corr2d_values", lang="zh")
+    chinese = checks_by_id(document)["corr2d_values"]
+    assert document["lang"] == "zh" and document["exercises"][0]["translation"]["title"] == "互相关与卷积"
+    # the English stays where it was; the translation sits beside it
+    assert (chinese["message"], chinese["hint"], chinese["score"]) == (english["message"], english["hint"], 0)
+    said = chinese["translation"]
+    assert said["hint"].startswith("你翻转了卷积核") and "worst" not in said["message"]
+    assert "个元素中有" in said["message"] and "容差" in said["message"]
+    for key in ("message", "hint"):  # the same numbers, indices and shapes: values are parameters
+        assert sorted(NUMBER.findall(said[key])) == sorted(NUMBER.findall(english[key])), key
+
+
+def test_the_terminal_speaks_the_locale_and_lang_overrides_it(tmp_path):
+    root = write_mutant(tmp_path, "exercise4", FLIPPED_KERNEL)
+    chinese = subprocess.run([*GRADE, "exercise4", "--submission", str(root), "-k", "corr2d_values"], capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": ""})
+    assert chinese.returncode == 1
+    for line in ("互相关与卷积", "失败", "提示：你翻转了卷积核", "合计 0/12", "沙箱：", "种子 0",
+                 f"复现：grade exercise4 --submission {root} --seed 0 -k corr2d_values"):
+        assert line in chinese.stdout, line
+    english = subprocess.run([*GRADE, "exercise4", "--submission", str(root), "-k", "corr2d_values", "--lang", "en"],
+                             capture_output=True, text=True, timeout=120, env={**os.environ, "LANG": "zh_CN.UTF-8"})
+    assert "hint: you flipped the kernel" in english.stdout and not re.search(r"[\u4e00-\u9fff]", english.stdout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["exercise42", "--lang", "zh"], "grade：错误：未知的练习 'exercise42'"),
+    (["exercise1", "--bogus", "--lang=zh"], "错误：没有这个选项：--bogus"),
+    (["exercise1", "--lang", "zh", "--submission", "/no/such/folder"], "提交的文件夹 '/no/such/folder' 不存在"),
+])
+def test_usage_errors_in_chinese(args, message):
+    result = grade(*args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr

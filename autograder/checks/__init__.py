@@ -45,6 +45,7 @@ from autograder.checks.compare import (DTYPE_HINT, Mistake, compare, describe_ty
 from autograder.checks.marker import check
 from autograder.checks.oracle import oracle
 from autograder.checks.verdict import CheckFailed, Partial, StudentError, StudentTimeout, Verdict, require
+from autograder.i18n import _, join
 from autograder.worker.wire import Foreign, TensorValue
 
 _ON_FIRST_USE = {  # module -> the names it defines here; imported when a suite asks for one
@@ -67,7 +68,7 @@ _LAZY = {name: module for module, names in _ON_FIRST_USE.items() for name in nam
 __all__ = ["DTYPE_HINT", "Mistake", "compare", "describe_type", "expect", "expect_cases", "expect_dtype",
            "expect_inputs_unchanged", "expect_unchanged", "known_mistake", "to_numbers", "check", "oracle",
            "CheckFailed", "Partial", "StudentError", "StudentTimeout", "Verdict", "require", "Foreign",
-           "TensorValue", *_LAZY]
+           "TensorValue", "_", "join", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 
 from autograder.checks.compare import expect
 from autograder.checks.verdict import CheckFailed
+from autograder.i18n import _
 from autograder.worker.drivers.vjp import weighted_sum
 
 
@@ -26,6 +27,6 @@ def expect_gradients(grads: Sequence[Any], expected: Sequence[Any], *, of: str, 
     equal the oracle's; ``of`` names the call, ``wrt`` the inputs."""
     for grad, want, what in zip(grads, expected, wrt):
         if grad is None:
-            raise CheckFailed(f"no gradient of {of} reached {what}: the result is not connected "
-                              f"to {what} in autograd's graph")
+            raise CheckFailed(_("no gradient of {of} reached {what}: the result is not connected to {what} "
+                                "in autograd's graph", of=of, what=what))
         expect(grad, want, name=f"d(sum(G * {of}))/d{what}")

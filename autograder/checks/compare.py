@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from autograder.checks.verdict import CheckFailed, Outcome, Verdict
+from autograder.i18n import _
 from autograder.worker.wire import Foreign, TensorValue
 
 # (rtol, atol) per dtype, as torch.testing.assert_close uses them.
@@ -63,8 +64,8 @@ def describe_type(value: Any) -> str:
 def compare(got: Any, expected: Any, *, name: str, rtol: float | None = None,
             atol: float | None = None) -> Verdict:
     if isinstance(got, Foreign):
-        return Verdict.failed(f"{name}: returned {got}, expected {_expected_type(expected)}; "
-                              f"return a plain {_expected_type(expected)}")
+        return Verdict.failed(_("{name}: returned {got}, expected {expected}; return a plain {expected}",
+                                name=name, got=got, expected=_expected_type(expected)))
     if isinstance(expected, (tuple, list)):
         return _compare_sequence(got, expected, name=name, rtol=rtol, atol=atol)
     if isinstance(expected, dict):
@@ -78,7 +79,8 @@ def compare(got: Any, expected: Any, *, name: str, rtol: float | None = None,
     if isinstance(expected, (bool, str)) or expected is None:
         if got == expected and type(got) is type(expected):
             return Verdict.passed()
-        return Verdict.failed(f"{name}: got {got!r}, expected {expected!r}")
+        return Verdict.failed(_("{name}: got {got!r}, expected {expected!r}", name=name, got=got,
+                                expected=expected))
     if isinstance(expected, (int, float, np.number)):
         return _compare_scalar(got, expected, name=name, rtol=rtol, atol=atol)
     raise TypeError(f"compare() cannot use an expected value of type {type(expected).__name__} ({name})")
@@ -95,7 +97,8 @@ def _expected_type(expected: Any) -> str:
 
 
 def _type_error(got: Any, wanted: str, name: str) -> Verdict:
-    return Verdict.failed(f"{name}: returned {describe_type(got)}, expected {wanted}")
+    return Verdict.failed(_("{name}: returned {got}, expected {wanted}", name=name, got=describe_type(got),
+                            wanted=wanted))
 
 
 def _is_tensor(value: Any) -> bool:
@@ -105,9 +108,10 @@ def _is_tensor(value: Any) -> bool:
 
 def _compare_sequence(got, expected, *, name, rtol, atol) -> Verdict:
     if not isinstance(got, (tuple, list)):
-        return _type_error(got, f"a {type(expected).__name__} of {len(expected)} values", name)
+        return _type_error(got, _("a {kind} of {n} values", kind=type(expected).__name__, n=len(expected)), name)
     if len(got) != len(expected):
-        return Verdict.failed(f"{name}: returned {len(got)} values, expected {len(expected)}")
+        return Verdict.failed(_("{name}: returned {got} values, expected {expected}", name=name, got=len(got),
+                                expected=len(expected)))
     for i, (g, e) in enumerate(zip(got, expected)):
         verdict = compare(g, e, name=f"{name}[{i}]", rtol=rtol, atol=atol)
         if not verdict.ok:
@@ -120,7 +124,8 @@ def _compare_dict(got, expected, *, name, rtol, atol) -> Verdict:
         return _type_error(got, "dict", name)
     if set(got) != set(expected):
         missing, extra = sorted(map(str, set(expected) - set(got))), sorted(map(str, set(got) - set(expected)))
-        return Verdict.failed(f"{name}: keys differ; missing {missing}, unexpected {extra}")
+        return Verdict.failed(_("{name}: keys differ; missing {missing}, unexpected {extra}", name=name,
+                                missing=missing, extra=extra))
     for key in expected:
         verdict = compare(got[key], expected[key], name=f"{name}[{key!r}]", rtol=rtol, atol=atol)
         if not verdict.ok:
@@ -145,13 +150,14 @@ def _compare_tensor(got, expected, *, name, rtol, atol) -> Verdict:
         return _type_error(got, "torch.Tensor", name)
     want_dtype = str(expected.dtype).removeprefix("torch.")
     if tuple(got.shape) != tuple(expected.shape):
-        return Verdict.failed(f"{name}: shape {_shape(got.shape)}, expected {_shape(expected.shape)}")
+        return Verdict.failed(_("{name}: shape {shape}, expected {shape2}", name=name, shape=_shape(got.shape),
+                                shape2=_shape(expected.shape)))
     if got.dtype != want_dtype:
-        return Verdict.failed(f"{name}: dtype torch.{got.dtype}, expected torch.{want_dtype} "
-                              "(the output should keep the input's dtype)")
+        return Verdict.failed(_("{name}: dtype torch.{dtype}, expected torch.{want_dtype} (the output should "
+                                "keep the input's dtype)", name=name, dtype=got.dtype, want_dtype=want_dtype))
     if got.device != str(expected.device):
-        return Verdict.failed(f"{name}: on device {got.device}, expected {expected.device} "
-                              "(the output should stay on the input's device)")
+        return Verdict.failed(_("{name}: on device {device}, expected {device2} (the output should stay on "
+                                "the input's device)", name=name, device=got.device, device2=expected.device))
     if got.data is None:
         return Verdict.passed()  # a data-less (fake/meta) result: shape, dtype, device were all it had
     as_np = _tensor_numpy
@@ -174,9 +180,11 @@ def _shape(shape) -> str:
 def _compare_arrays(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: float | None,
                     atol: float | None, check_dtype: bool = True, dtype_name: str | None = None) -> Verdict:
     if got.shape != expected.shape:
-        return Verdict.failed(f"{name}: shape {_shape(got.shape)}, expected {_shape(expected.shape)}")
+        return Verdict.failed(_("{name}: shape {shape}, expected {shape2}", name=name, shape=_shape(got.shape),
+                                shape2=_shape(expected.shape)))
     if check_dtype and dtype_name is None and got.dtype != expected.dtype:
-        return Verdict.failed(f"{name}: dtype {got.dtype}, expected {expected.dtype}")
+        return Verdict.failed(_("{name}: dtype {dtype}, expected {dtype2}", name=name, dtype=got.dtype,
+                                dtype2=expected.dtype))
     dtype_name = dtype_name or str(expected.dtype)
     default_rtol, default_atol = TOLERANCES.get(dtype_name, (0.0, 0.0))
     rtol = default_rtol if rtol is None else rtol
@@ -200,15 +208,21 @@ def _compare_arrays(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: f
     masked = np.where(bad, diff, -1.0)
     flat = int(np.argmax(masked))
     index = np.unravel_index(flat, got.shape) if got.ndim else ()
-    where = f" at index {list(map(int, index))}" if got.ndim else ""
     g_val, e_val = got[index] if got.ndim else got[()], expected[index] if expected.ndim else expected[()]
     rel = float(diff.flat[flat]) / abs(complex(e_val)) if abs(complex(e_val)) > 0 else math.inf
     size = got.size
-    counted = f"{count} of {size} elements differ ({100.0 * count / size:.3g}%); worst{where}" if size > 1 \
-        else f"value{where} differs"
+    index = list(map(int, index)) if got.ndim else None
+    if size > 1:
+        counted = (_("{count} of {size} elements differ ({percent:.3g}%); worst at index {index}", count=count,
+                     size=size, percent=100.0 * count / size, index=index) if index is not None else
+                   _("{count} of {size} elements differ ({percent:.3g}%)", count=count, size=size,
+                     percent=100.0 * count / size))
+    else:
+        counted = _("value at index {index} differs", index=index) if index is not None else _("value differs")
     return Verdict.failed(
-        f"{name}: {counted}: got {_fmt(g_val)}, expected {_fmt(e_val)} "
-        f"(abs diff {_fmt(diff.flat[flat])}, rel diff {_fmt(rel)}; tolerance rtol={rtol:g}, atol={atol:g})")
+        _("{name}: {counted}: got {g_val}, expected {e_val} (abs diff {value}, rel diff {rel}; tolerance "
+          "rtol={rtol:g}, atol={atol:g})", name=name, counted=counted, g_val=_fmt(g_val), e_val=_fmt(e_val),
+          value=_fmt(diff.flat[flat]), rel=_fmt(rel), rtol=rtol, atol=atol))
 
 
 def _fmt(value: Any) -> str:
@@ -221,9 +235,10 @@ def expect_unchanged(after: list, before: list, *, names: list[str], func: str) 
     for name, a, b in zip(names, after, before):
         verdict = compare(a, b, name=name, rtol=0.0, atol=0.0)
         if not verdict.ok:
-            raise CheckFailed(f"{func}() modified its argument {name!r} in place: {verdict.message}",
-                              f"work on copies (e.g. `h = h.copy()` before `h[mask] = 0`) or write new "
-                              f"arrays; {func}() must leave its inputs as they were")
+            raise CheckFailed(_("{func}() modified its argument {name!r} in place: {message}", func=func,
+                                name=name, message=verdict.message),
+                              _("work on copies (e.g. `h = h.copy()` before `h[mask] = 0`) or write new "
+                                "arrays; {func}() must leave its inputs as they were", func=func))
 
 
 def expect_inputs_unchanged(args_after: Callable[..., list], func: str, args: tuple, *, names: list[str],
@@ -235,17 +250,18 @@ def expect_inputs_unchanged(args_after: Callable[..., list], func: str, args: tu
     expect_unchanged(args_after(func, *args, **(kwargs or {})), before, names=names, func=func)
 
 
-DTYPE_HINT = ("create the output with the input's dtype and device: X.new_zeros(shape) or "
-              "torch.zeros(shape, dtype=X.dtype, device=X.device); a bare torch.zeros(shape) is float32 on the CPU")
+DTYPE_HINT = _("create the output with the input's dtype and device: X.new_zeros(shape) or "
+               "torch.zeros(shape, dtype=X.dtype, device=X.device); a bare torch.zeros(shape) is float32 "
+               "on the CPU")
 
 
 def expect_dtype(got: Any, dtype: str, *, name: str) -> None:
     """``got`` must be a tensor of ``dtype`` (``"float64"``): only the dtype is judged."""
     if not isinstance(got, TensorValue):
-        raise CheckFailed(f"{name}: returned {describe_type(got)}, expected a torch.Tensor")
+        raise CheckFailed(_("{name}: returned {got}, expected a torch.Tensor", name=name, got=describe_type(got)))
     if got.dtype != dtype:
-        raise CheckFailed(f"{name}: returned dtype torch.{got.dtype}, expected torch.{dtype} (the output must "
-                          "keep the input's dtype)")
+        raise CheckFailed(_("{name}: returned dtype torch.{dtype}, expected torch.{dtype2} (the output "
+                            "must keep the input's dtype)", name=name, dtype=got.dtype, dtype2=dtype))
 
 
 def expect_cases(cases: Iterable[tuple], run: Callable, *, square_first_hint: str | None = None) -> None:
@@ -268,7 +284,8 @@ def to_numbers(values: Any, *, name: str) -> np.ndarray:
     """A float64 array from a sequence of numbers (Python, numpy or 0-d tensors), or
     ``CheckFailed`` naming the first element that is not a number."""
     if not isinstance(values, (list, tuple, np.ndarray)):
-        raise CheckFailed(f"{name}: returned {describe_type(values)}, expected a list of numbers")
+        raise CheckFailed(_("{name}: returned {values}, expected a list of numbers", name=name,
+                            values=describe_type(values)))
     out = []
     for i, v in enumerate(values):
         if isinstance(v, TensorValue) and v.shape == () and v.data is not None:
@@ -276,6 +293,6 @@ def to_numbers(values: Any, *, name: str) -> np.ndarray:
         if isinstance(v, np.ndarray) and v.ndim == 0:
             v = v[()]
         if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
-            raise CheckFailed(f"{name}[{i}] is {describe_type(v)}, expected a number")
+            raise CheckFailed(_("{name}[{i}] is {v}, expected a number", name=name, i=i, v=describe_type(v)))
         out.append(float(v))
     return np.asarray(out, dtype=np.float64)

@@ -22,14 +22,15 @@ from typing import Any, Callable
 from autograder.checks.compare import compare
 from autograder.checks.forbidden import CONV_POOL, Rules, guard_static, runtime_failure
 from autograder.checks.verdict import CheckFailed
+from autograder.i18n import _
 from autograder.worker.wire import TensorValue
 
-DEVICE_HINT = ("create every new tensor on the input's device and with its dtype: X.new_zeros(shape), "
-               "torch.zeros(shape, device=X.device, dtype=X.dtype) or torch.zeros_like(...); a bare "
-               "torch.zeros(...) / torch.tensor(...) lives on the CPU, and in a module keep state in "
-               "nn.Parameter or register_buffer so that .to(device) moves it")
-METHODS = {"fake": "fake device (no GPU here: CPU tensors posing as another device)", "cuda": "CUDA GPU",
-           "mps": "Apple MPS GPU"}
+DEVICE_HINT = _("create every new tensor on the input's device and with its dtype: X.new_zeros(shape), "
+                "torch.zeros(shape, device=X.device, dtype=X.dtype) or torch.zeros_like(...); a bare "
+                "torch.zeros(...) / torch.tensor(...) lives on the CPU, and in a module keep state in "
+                "nn.Parameter or register_buffer so that .to(device) moves it")
+METHODS = {"fake": _("fake device (no GPU here: CPU tensors posing as another device)"), "cuda": _("CUDA GPU"),
+           "mps": _("Apple MPS GPU")}
 
 
 def check_device(student: Any, func: str | None, args: list, kwargs: dict | None = None, *, name: str,
@@ -44,7 +45,7 @@ def check_device(student: Any, func: str | None, args: list, kwargs: dict | None
     guard_static(student, rules, [cls or func])
     reply = student.drive("device:run", func, list(args), kwargs or {}, cls=cls, init=list(init), state=state)
     if type(reply) is not dict or reply.get("method") not in METHODS or type(reply.get("forbidden")) is not list:
-        raise CheckFailed(f"{name}: malformed reply from the worker")
+        raise CheckFailed(_("{name}: malformed reply from the worker", name=name))
     if reply["forbidden"]:
         raise runtime_failure(rules, cls or func, reply["forbidden"], student.display)
     method = reply["method"]
@@ -58,28 +59,30 @@ def check_device(student: Any, func: str | None, args: list, kwargs: dict | None
 
 def note_method(note: Callable, method: str) -> None:
     """Say which method the check used: in its output and as ``details["device_check"]``."""
-    note(f"device check: {METHODS.get(method, method)}", device_check=method)
+    note(_("device check: {method}", method=METHODS.get(method, method)), device_check=method)
 
 
 def _judge_fake(reply: dict, *, name: str, note: Callable) -> None:
-    where = f"\n  at {reply['where']}" if isinstance(reply.get("where"), str) else ""
+    where = _location(reply)
     status = reply.get("status")
     if status == "mismatch":
-        raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, your code mixed them "
-                          f"with a tensor it created on the CPU ({reply.get('message', '')}){where}", DEVICE_HINT)
+        raise CheckFailed(_("{name}: with its inputs on a {method}, your code mixed them with a tensor it "
+                            "created on the CPU ({get}){where}", name=name, method=METHODS['fake'],
+                            get=reply.get('message', ''), where=where), DEVICE_HINT)
     if status == "inconclusive":
-        note(f"device check ({name}) inconclusive on the fake device, not counted against you: "
-             f"{str(reply.get('message', ''))[:300]}{where}", device_check_inconclusive=True)
+        note(_("device check ({name}) inconclusive on the fake device, not counted against you: {value}{where}",
+               name=name, value=str(reply.get('message', ''))[:300], where=where), device_check_inconclusive=True)
         return
     results = _items(reply.get("result"))
     tensors = [(i, r) for i, r in results if type(r) is dict and "device" in r]
     if not tensors:
-        note(f"device check ({name}): the result is not a tensor; nothing to check", device_check_inconclusive=True)
+        note(_("device check ({name}): the result is not a tensor; nothing to check", name=name), device_check_inconclusive=True)
         return
     for i, result in tensors:
         if result["device"] != reply.get("device"):
-            raise CheckFailed(f"{name}: with its inputs on a {METHODS['fake']}, it returned {_which(i, results)}"
-                              f"on {result['device']} (the output must stay on the input's device)", DEVICE_HINT)
+            raise CheckFailed(_("{name}: with its inputs on a {method}, it returned {i}on {result} (the output "
+                                "must stay on the input's device)", name=name, method=METHODS['fake'],
+                                i=_which(i, results), result=result['device']), DEVICE_HINT)
 
 
 def _items(result: Any) -> list[tuple[int | None, Any]]:
@@ -92,34 +95,42 @@ def _items(result: Any) -> list[tuple[int | None, Any]]:
 
 
 def _which(i: int | None, results: list) -> str:
-    return "a tensor " if i is None else f"a tensor as result {i} of {len(results)} "
+    return _("a tensor ") if i is None else _("a tensor as result {i} of {n} ", i=i, n=len(results))
+
+
+def _location(reply: dict) -> str:
+    return _("\n  at {where}", where=reply["where"]) if isinstance(reply.get("where"), str) else ""
 
 
 def _judge_real(reply: dict, *, name: str, rtol: float, atol: float, values: bool = True) -> None:
     device = str(reply.get("device"))
     if reply.get("status") == "mismatch":
-        where = f"\n  at {reply['where']}" if isinstance(reply.get("where"), str) else ""
-        raise CheckFailed(f"{name}: with its inputs on {device}, your code mixed them with a tensor it created "
-                          f"on the CPU ({reply.get('message', '')}){where}", DEVICE_HINT)
+        where = _location(reply)
+        raise CheckFailed(_("{name}: with its inputs on {device}, your code mixed them with a tensor it "
+                            "created on the CPU ({get}){where}", name=name, device=device,
+                            get=reply.get('message', ''), where=where), DEVICE_HINT)
     results, cpus = _items(reply.get("result")), dict(_items(reply.get("cpu_result")))
     for i, result in results:
         cpu = cpus.get(i)
         if not isinstance(result, TensorValue) or not isinstance(cpu, TensorValue) or cpu.data is None:
             continue  # not tensors: the value checks say what is wrong
         if result.device != device:
-            raise CheckFailed(f"{name}: with its inputs on {device}, it returned {_which(i, results)}on "
-                              f"{result.device} (the output must stay on the input's device)", DEVICE_HINT)
+            raise CheckFailed(_("{name}: with its inputs on {device}, it returned {i}on {device2} (the output "
+                                "must stay on the input's device)", name=name, device=device,
+                                i=_which(i, results), device2=result.device), DEVICE_HINT)
         if values:
             _same_values(result, cpu, name=name, device=device, rtol=rtol, atol=atol)
 
 
 def _same_values(result: TensorValue, cpu: TensorValue, *, name: str, device: str, rtol: float, atol: float) -> None:
-    verdict = compare(dataclasses.replace(result, device=cpu.device), cpu.data, name=f"{name} on {device} vs the CPU",
+    verdict = compare(dataclasses.replace(result, device=cpu.device), cpu.data,
+            name=_("{name} on {device} vs the CPU", name=name, device=device),
                       rtol=rtol, atol=atol)
     if not verdict.ok:
-        raise CheckFailed(f"{verdict.message}: the results on {device} and on the CPU must agree",
-                          "avoid code whose result depends on the device (uninitialised memory from "
-                          "torch.empty, or CPU-only state)")
+        raise CheckFailed(_("{message}: the results on {device} and on the CPU must agree",
+                            message=verdict.message, device=device),
+                          _("avoid code whose result depends on the device (uninitialised memory from "
+                            "torch.empty, or CPU-only state)"))
 
 
 def with_cuda_count(student: Any, func: str, args: list, count: int) -> Any:

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from autograder.checks.source import Finding, analyse, reachable
 from autograder.checks.verdict import CheckFailed, StudentError
+from autograder.i18n import _, join
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,9 +30,9 @@ class Rules:
 
 
 CONV_POOL = Rules(
-    what="convolution and pooling built-ins (F.conv2d, nn.Conv2d, F.max_pool2d, F.avg_pool2d, ...)",
-    advice="write the sliding window yourself: loops over the output with slicing and sum/max/mean, "
-           "or vectorised with Tensor.unfold / F.unfold / as_strided")
+    what=_("convolution and pooling built-ins (F.conv2d, nn.Conv2d, F.max_pool2d, F.avg_pool2d, ...)"),
+    advice=_("write the sliding window yourself: loops over the output with slicing and sum/max/mean, "
+             "or vectorised with Tensor.unfold / F.unfold / as_strided"))
 
 
 def static_findings(student: Any, funcs: Iterable[str]) -> list[Finding]:
@@ -51,8 +52,9 @@ def guard_static(student: Any, rules: Rules, funcs: Iterable[str]) -> None:
     funcs = list(funcs)
     found = static_findings(student, funcs)
     if found:
-        lines = "\n".join(f"  {f.describe(student.display)}" for f in found[:5])
-        raise CheckFailed(f"{', '.join(f + '()' for f in funcs)} must not use {rules.what}; found:\n{lines}",
+        lines = join("\n", (_("  {finding}", finding=f.describe(student.display)) for f in found[:5]))
+        raise CheckFailed(_("{join} must not use {what}; found:\n{lines}",
+                            join=', '.join((f + '()' for f in funcs)), what=rules.what, lines=lines),
                           rules.advice)
 
 
@@ -62,14 +64,15 @@ def runtime_failure(rules: Rules, func: str, found: list, display: str) -> Check
     for entry in found[:5]:
         op = str(entry.get("op", "?")) if isinstance(entry, dict) else "?"
         where = entry.get("where") if isinstance(entry, dict) else None
-        api = OP_APIS.get(op.split("::")[-1].split(".")[0], "a convolution or pooling built-in")
-        at = f" at {where}" if isinstance(where, str) and where else ""
-        lines.append(f"  {op} ({api}) ran{at}")
-    return CheckFailed(f"{func}() must not use {rules.what}; while it ran:\n" + "\n".join(lines), rules.advice)
+        api = OP_APIS.get(op.split("::")[-1].split(".")[0], _("a convolution or pooling built-in"))
+        lines.append(_("  {op} ({api}) ran at {where}", op=op, api=api, where=where) if isinstance(where, str) and where
+                     else _("  {op} ({api}) ran", op=op, api=api))
+    return CheckFailed(_("{func}() must not use {what}; while it ran:\n{lines}", func=func, what=rules.what,
+                         lines=join("\n", lines)), rules.advice)
 
 
 OP_APIS = {
-    "convolution": "F.conv2d / torch.conv2d / nn.Conv2d", "_convolution": "a convolution built-in",
+    "convolution": "F.conv2d / torch.conv2d / nn.Conv2d", "_convolution": _("a convolution built-in"),
     "max_pool2d_with_indices": "F.max_pool2d / nn.MaxPool2d", "max_pool2d": "F.max_pool2d / nn.MaxPool2d",
     "avg_pool2d": "F.avg_pool2d / nn.AvgPool2d", "_adaptive_avg_pool2d": "F.adaptive_avg_pool2d",
     "adaptive_max_pool2d": "F.adaptive_max_pool2d", "fractional_max_pool2d": "F.fractional_max_pool2d",
@@ -116,7 +119,7 @@ class Guarded:
 
     def _checked(self, reply: Any, func: str, *, keys: tuple) -> dict:
         if type(reply) is not dict or any(k not in reply for k in keys) or type(reply.get("forbidden")) is not list:
-            raise CheckFailed(f"{func}(): malformed reply from the worker")
+            raise CheckFailed(_("{func}(): malformed reply from the worker", func=func))
         if reply["forbidden"]:
             raise runtime_failure(self.rules, func, reply["forbidden"], self.student.display)
         return reply

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograder.checks.verdict import Verdict
+from autograder.i18n import _
 
 DIRECTION_RTOL = 1e-4
 COORDINATE_RTOL = 1e-3
@@ -29,7 +30,7 @@ def _relative_error(numerical: float, analytic: float, scale: float) -> float:
 
 def check_gradient(f: Callable[[list], float], params: Sequence[np.ndarray], grads: Sequence[np.ndarray], *,
                    names: Sequence[str], rng: np.random.Generator, eps: float = 1e-5, directions: int = 3,
-                   coordinates: int = 5, what: str = "gradient") -> Verdict:
+                   coordinates: int = 5, what: str = _("gradient")) -> Verdict:
     """Compare ``grads`` (the student's) with finite differences of ``f`` at ``params``.
 
     ``f`` takes a list of float64 arrays shaped like ``params`` and returns a float; it must
@@ -38,9 +39,11 @@ def check_gradient(f: Callable[[list], float], params: Sequence[np.ndarray], gra
     params = [np.asarray(p, dtype=np.float64) for p in params]
     for name, p, g in zip(names, params, grads):
         if not isinstance(g, np.ndarray):
-            return Verdict.failed(f"{name}: expected a numpy array, got {type(g).__name__}")
+            return Verdict.failed(_("{name}: expected a numpy array, got {name2}", name=name,
+                                    name2=type(g).__name__))
         if g.shape != p.shape:
-            return Verdict.failed(f"{name}: shape {g.shape}, expected {p.shape} (the parameter's shape)")
+            return Verdict.failed(_("{name}: shape {shape}, expected {shape2} (the parameter's shape)",
+                                    name=name, shape=g.shape, shape2=p.shape))
     grads = [np.asarray(g, dtype=np.float64) for g in grads]
     scale = max(1.0, *(float(np.abs(g).max(initial=0.0)) for g in grads))
 
@@ -54,7 +57,7 @@ def check_gradient(f: Callable[[list], float], params: Sequence[np.ndarray], gra
         # gradient, so the reference is asked the same questions for every submission (a
         # release or platform package answers from values recorded on the reference).
         along = []
-        for _ in range(directions):
+        for _direction in range(directions):
             v = rng.standard_normal(p.shape)
             along.append(v / (np.linalg.norm(v) or 1.0))
         coords = rng.choice(p.size, size=min(coordinates, p.size), replace=False) if p.size else ()
@@ -63,13 +66,18 @@ def check_gradient(f: Callable[[list], float], params: Sequence[np.ndarray], gra
             err = _relative_error(numerical, analytic, scale)
             if err > DIRECTION_RTOL:
                 located = _locate(shifted, i, name, p, g, coords, scale, eps)
+                values = dict(name=name, what=what, numerical=numerical, analytic=analytic, err=err,
+                              limit=DIRECTION_RTOL, located=located)
                 return Verdict.failed(
-                    f"{name}: the {what} disagrees with finite differences along a random direction "
-                    f"(numerical {numerical:.6g}, yours {analytic:.6g}, relative error {err:.2g} > {DIRECTION_RTOL:g})"
-                    + (f"; {located}" if located else ""))
+                    _("{name}: the {what} disagrees with finite differences along a random direction "
+                      "(numerical {numerical:.6g}, yours {analytic:.6g}, relative error {err:.2g} > "
+                      "{limit:g}); {located}", **values)
+                    if located else
+                    _("{name}: the {what} disagrees with finite differences along a random direction (numerical "
+                      "{numerical:.6g}, yours {analytic:.6g}, relative error {err:.2g} > {limit:g})", **values))
         located = _locate(shifted, i, name, p, g, coords, scale, eps)
         if located:
-            return Verdict.failed(f"{name}: {located}")
+            return Verdict.failed(_("{name}: {located}", name=name, located=located))
     return Verdict.passed()
 
 
@@ -83,6 +91,7 @@ def _locate(shifted, i, name, p, g, coords, scale, eps) -> str | None:
         err = _relative_error(numerical, analytic, scale)
         if err > COORDINATE_RTOL:
             at = ", ".join(str(int(k)) for k in index)
-            return (f"for example {name}[{at}]: finite differences give {numerical:.6g}, "
-                    f"yours is {analytic:.6g} (relative error {err:.2g})")
+            return _("for example {name}[{at}]: finite differences give {numerical:.6g}, yours is "
+                     "{analytic:.6g} (relative error {err:.2g})", name=name, at=at, numerical=numerical,
+                     analytic=analytic, err=err)
     return None

@@ -18,6 +18,7 @@ import dataclasses
 from typing import Any
 
 from autograder.checks.verdict import CheckFailed, StudentError
+from autograder.i18n import _
 from autograder.worker.wire import TensorValue
 
 DRIVER = "modules"
@@ -46,7 +47,7 @@ def _as_spec(value: Any) -> Any:
 
 
 def _malformed(what: str) -> StudentError:
-    return StudentError(f"malformed reply from the worker ({what})")
+    return StudentError(_("malformed reply from the worker ({what})", what=what))
 
 
 def _pairs(value: Any, what: str, *, tensors: bool = False, nullable: bool = False) -> list:
@@ -150,8 +151,9 @@ class Handle:
 
     def require_module(self) -> None:
         if self.kind != "module":
-            raise CheckFailed(f"{self.label} is a {self.type}, expected an nn.Module subclass",
-                              "subclass torch.nn.Module and call super().__init__() first in __init__")
+            raise CheckFailed(_("{label} is a {type}, expected an nn.Module subclass", label=self.label,
+                                type=self.type),
+                              _("subclass torch.nn.Module and call super().__init__() first in __init__"))
 
     # -- modules ----------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -183,8 +185,8 @@ class Handle:
             raise _malformed("load")
         if problems:
             text = "; ".join(f"{p[0]}: {p[1]}" for p in _pairs(problems, "load") if type(p[1]) is str)
-            raise CheckFailed(f"{self.label}: cannot load the grader's weights ({text}); "
-                              "check the names and shapes of your parameters")
+            raise CheckFailed(_("{label}: cannot load the grader's weights ({text}); check the names and "
+                                "shapes of your parameters", label=self.label, text=text))
 
     def method(self, name: str, *args: Any, keep: bool = False, **kwargs: Any) -> Any:
         """``obj.name(*args)``: ``Handle.SAME`` when it returns the object itself, a new
@@ -229,7 +231,7 @@ class Handle:
     def __len__(self) -> int:
         n = self._drive("length")
         if type(n) is not int or n < 0:
-            raise CheckFailed(f"len({self.label}) returned {n!r}, expected a non-negative int")
+            raise CheckFailed(_("len({label}) returned {n!r}, expected a non-negative int", label=self.label, n=n))
         return n
 
     def __getitem__(self, index: Any) -> Any:

@@ -18,6 +18,8 @@ import dataclasses
 import re
 from typing import Iterable
 
+from autograder.i18n import _
+
 FORBIDDEN_NAME = re.compile(
     r"^(?:"
     r"_?conv(?:[123]d|_transpose[123]d|_tbc|olution|_depthwise[23]d)"
@@ -43,9 +45,10 @@ class Finding:
     via: str | None = None  # for an alias used in a function: "c = torch.nn.functional.conv2d, line 3"
 
     def describe(self, display: str) -> str:
-        where = f"{display}, line {self.line}" + (f", in {self.owner}" if self.owner else "")
-        via = f" ({self.via})" if self.via else ""
-        return f"{where}: {self.api}{via}"
+        where = (_("{display}, line {line}, in {owner}", display=display, line=self.line, owner=self.owner) if self.owner
+                 else _("{display}, line {line}", display=display, line=self.line))
+        return _("{where}: {api} ({via})", where=where, api=self.api, via=self.via) if self.via \
+            else _("{where}: {api}", where=where, api=self.api)
 
 
 def imports(tree: ast.Module) -> list[tuple[str, int]]:
@@ -115,20 +118,22 @@ class _Analyser:
                 for alias in node.names:
                     bound = alias.asname or alias.name
                     if is_forbidden(alias.name):
-                        self.tainted[bound] = f"{bound} = {node.module}.{alias.name}, line {node.lineno}"
+                        self.tainted[bound] = _("{bound} = {module}.{name}, line {line}", bound=bound,
+                                                module=node.module, name=alias.name, line=node.lineno)
                     else:
                         self.torch_names.add(bound)
         # assignments, to a fixed point: F2 = torch.nn.functional; conv = F2.conv2d; NAME = "conv2d"
         assigns = [n for n in ast.walk(self.tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
                    and isinstance(n.targets[0], ast.Name)]
-        for _ in range(3):
+        for _round in range(3):
             for node in assigns:
                 name = node.targets[0].id
                 text = self._fold(node.value)
                 if text is not None:
                     self.strings.setdefault(name, text)
                 if self._forbidden_expr(node.value):
-                    self.tainted.setdefault(name, f"{name} = {_source(node.value)}, line {node.lineno}")
+                    self.tainted.setdefault(name, _("{name} = {value}, line {line}", name=name,
+                                                    value=_source(node.value), line=node.lineno))
                 elif self._torch_rooted(node.value):
                     self.torch_names.add(name)
 
@@ -196,12 +201,14 @@ class _Analyser:
                 self._add(line, owner, node.id, via=self.tainted[node.id])
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and owner is not None \
                     and is_forbidden(self.strings.get(node.id, "")) and node.id not in local_defs:
-                self._add(line, owner, f"the name {self.strings[node.id]!r} (held by {node.id})")
+                self._add(line, owner, _("the name {text!r} (held by {name})", text=self.strings[node.id],
+                                         name=node.id))
             elif isinstance(node, ast.expr) and id(node) not in docstrings \
                     and isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call)):
                 text = self._fold(node)
                 if text is not None and is_forbidden(text) and not _inside_folded(node, root, self):
-                    self._add(line, owner, f"the name {text!r} built from strings ({_source(node)})")
+                    self._add(line, owner, _("the name {text!r} built from strings ({source})", text=text,
+                                             source=_source(node)))
 
     def _add(self, line: int, owner: str | None, api: str, via: str | None = None) -> None:
         self.findings.append(Finding(line, owner, api, via))

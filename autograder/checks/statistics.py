@@ -9,6 +9,7 @@ each verdict is also deterministic given the seed.
 from __future__ import annotations
 
 from autograder.checks.verdict import CheckFailed
+from autograder.i18n import _
 
 SIGMA = 6.0  # acceptance band of every statistical test, in standard deviations
 
@@ -16,5 +17,6 @@ SIGMA = 6.0  # acceptance band of every statistical test, in standard deviations
 def within(value: float, expected: float, sd: float, what: str, hint: str | None = None) -> None:
     """Fail unless ``value`` is within ``SIGMA * sd`` of ``expected``; ``what`` names the statistic."""
     if not abs(value - expected) <= SIGMA * sd:
-        raise CheckFailed(f"{what} is {value:.6g}, expected {expected:.6g} ± {SIGMA * sd:.2g} "
-                          f"({SIGMA:g} standard deviations)", hint)
+        raise CheckFailed(_("{what} is {value:.6g}, expected {expected:.6g} ± {value2:.2g} ({SIGMA:g} standard "
+                            "deviations)", what=what, value=value, expected=expected, value2=SIGMA * sd,
+                            SIGMA=SIGMA), hint)

@@ -22,6 +22,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from autograder.i18n import _
+
 MAX_DEPTH = 8
 MAX_LAYERS = 256
 MAX_FEATURES = 1 << 16  # per dimension of a Linear / normalisation layer
@@ -35,7 +37,8 @@ class RebuildError(ValueError):
 def _int(args: dict, key: str, where: str, *, minimum: int = 1, maximum: int = MAX_FEATURES) -> int:
     value = args.get(key)
     if type(value) is not int or not minimum <= value <= maximum:
-        raise RebuildError(f"{where}: {key}={value!r} is not an integer in [{minimum}, {maximum}]")
+        raise RebuildError(_("{where}: {key}={value!r} is not an integer in [{minimum}, {maximum}]",
+                             where=where, key=key, value=value, minimum=minimum, maximum=maximum))
     return value
 
 
@@ -44,28 +47,29 @@ def _float(args: dict, key: str, where: str, default: float | None = None, *, al
     if value is None and allow_none:
         return None
     if type(value) not in (int, float) or not math.isfinite(value):
-        raise RebuildError(f"{where}: {key}={value!r} is not a finite number")
+        raise RebuildError(_("{where}: {key}={value!r} is not a finite number", where=where, key=key, value=value))
     return float(value)
 
 
 def _bool(args: dict, key: str, where: str, default: bool) -> bool:
     value = args.get(key, default)
     if type(value) is not bool:
-        raise RebuildError(f"{where}: {key}={value!r} is not True or False")
+        raise RebuildError(_("{where}: {key}={value!r} is not True or False", where=where, key=key, value=value))
     return value
 
 
 def _choice(args: dict, key: str, where: str, options: tuple) -> Any:
     value = args.get(key, options[0])
     if value not in options or type(value) is not type(options[0]):
-        raise RebuildError(f"{where}: {key}={value!r} is not one of {options}")
+        raise RebuildError(_("{where}: {key}={value!r} is not one of {options}", where=where, key=key,
+                             value=value, options=options))
     return value
 
 
 def _probability(args: dict, where: str) -> float:
     p = _float(args, "p", where, 0.5)
     if not 0.0 <= p <= 1.0:
-        raise RebuildError(f"{where}: p={p!r} is not a probability")
+        raise RebuildError(_("{where}: p={p!r} is not a probability", where=where, p=p))
     return p
 
 
@@ -106,7 +110,8 @@ LAYERS: dict[str, Callable[[dict, set, str], nn.Module]] = {
 def _normalized_shape(args: dict, where: str) -> tuple:
     shape = args.get("normalized_shape")
     if type(shape) is not tuple or not 1 <= len(shape) <= 4:
-        raise RebuildError(f"{where}: normalized_shape={shape!r} is not a tuple of sizes")
+        raise RebuildError(_("{where}: normalized_shape={shape!r} is not a tuple of sizes", where=where,
+                             shape=shape))
     return tuple(_int({"d": d}, "d", where) for d in shape)
 
 
@@ -137,30 +142,33 @@ def _describe_class(node: dict) -> str:
 def rebuild_structure(structure: Any, *, what: str = "the model") -> nn.Sequential:
     """An untrained ``nn.Sequential`` with the described layers; ``RebuildError`` otherwise."""
     if type(structure) is not dict:
-        raise RebuildError(f"{what} could not be described (got {type(structure).__name__})")
+        raise RebuildError(_("{what} could not be described (got {name})", what=what,
+                             name=type(structure).__name__))
     if structure.get("kind") != "Sequential":
-        raise RebuildError(f"{what} is {_describe_class(structure)}, not an nn.Sequential: the grader can only "
-                           f"rebuild an nn.Sequential of standard torch.nn layers ({whitelist()})")
+        raise RebuildError(_("{what} is {structure}, not an nn.Sequential: the grader can only rebuild an "
+                             "nn.Sequential of standard torch.nn layers ({value})", what=what,
+                             structure=_describe_class(structure), value=whitelist()))
     count = [0, 0]  # layers, weights
     return _sequential(structure, "model", 0, count)
 
 
 def _sequential(node: dict, path: str, depth: int, count: list) -> nn.Sequential:
     if depth > MAX_DEPTH or node.get("truncated"):
-        raise RebuildError(f"{path}: nn.Sequential nested more than {MAX_DEPTH} deep")
+        raise RebuildError(_("{path}: nn.Sequential nested more than {MAX_DEPTH} deep", path=path,
+                             MAX_DEPTH=MAX_DEPTH))
     children = node.get("children")
     if type(children) is not list:
-        raise RebuildError(f"{path}: malformed description")
+        raise RebuildError(_("{path}: malformed description", path=path))
     if node.get("tensors"):
-        raise RebuildError(f"{path}: an nn.Sequential holding its own parameters {node['tensors']} "
-                           "(register them in a layer instead)")
+        raise RebuildError(_("{path}: an nn.Sequential holding its own parameters {node} (register them in "
+                             "a layer instead)", path=path, node=node['tensors']))
     layers: dict[str, nn.Module] = {}
     for child in children:
         count[0] += 1
         if count[0] > MAX_LAYERS:
-            raise RebuildError(f"{path}: more than {MAX_LAYERS} layers")
+            raise RebuildError(_("{path}: more than {MAX_LAYERS} layers", path=path, MAX_LAYERS=MAX_LAYERS))
         if type(child) is not dict or type(child.get("name")) is not str:
-            raise RebuildError(f"{path}: malformed description")
+            raise RebuildError(_("{path}: malformed description", path=path))
         name = child["name"]
         where = f"{path}[{name}]" if name.isdigit() else f"{path}.{name}"
         layers[name] = _layer(child, where, depth, count)
@@ -172,31 +180,33 @@ def _sequential(node: dict, path: str, depth: int, count: list) -> nn.Sequential
 
 def _layer(node: dict, where: str, depth: int, count: list) -> nn.Module:
     kind = node.get("kind")
-    label = f"layer {where} ({_describe_class(node)})"
+    label = _("layer {where} ({kind})", where=where, kind=_describe_class(node))
     if kind == "Sequential":
         return _sequential(node, where, depth + 1, count)
     if kind not in LAYERS:
-        raise RebuildError(f"{label} is not a standard torch.nn layer the grader can rebuild; use only "
-                           f"{whitelist()} (a custom nn.Module's forward is not graded)")
+        raise RebuildError(_("{label} is not a standard torch.nn layer the grader can rebuild; use only "
+                             "{value} (a custom nn.Module's forward is not graded)", label=label,
+                             value=whitelist()))
     if node.get("children"):
-        raise RebuildError(f"{label} has sub-modules added to it; the grader cannot rebuild that")
+        raise RebuildError(_("{label} has sub-modules added to it; the grader cannot rebuild that", label=label))
     args = node.get("args") if type(node.get("args")) is dict else {}
     tensors = {t for t in node.get("tensors") or [] if type(t) is str}
     if kind == "Linear":  # check the size before allocating it
         size = _int(args, "in_features", label) * _int(args, "out_features", label)
         if count[1] + size > MAX_PARAMETERS:
-            raise RebuildError(f"{label} makes the network larger than the {MAX_PARAMETERS:,} weights the grader accepts")
+            raise RebuildError(_("{label} makes the network larger than the {MAX_PARAMETERS:,} weights the "
+                                 "grader accepts", label=label, MAX_PARAMETERS=MAX_PARAMETERS))
     try:
         layer = LAYERS[kind](args, tensors, label)
     except RebuildError:
         raise
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise RebuildError(f"{label}: cannot construct it with {args}: {exc}") from None
+        raise RebuildError(_("{label}: cannot construct it with {args}: {exc}", label=label, args=args, exc=exc)) from None
     count[1] += sum(p.numel() for p in layer.parameters())
     own = {k for k, v in list(layer._parameters.items()) + list(layer._buffers.items()) if v is not None}
     if own != tensors:
-        raise RebuildError(f"{label} holds tensors {sorted(tensors)}, but a standard {kind} with these arguments "
-                           f"holds {sorted(own)}")
+        raise RebuildError(_("{label} holds tensors {tensors}, but a standard {kind} with these arguments "
+                             "holds {own}", label=label, tensors=sorted(tensors), kind=kind, own=sorted(own)))
     return layer
 
 
@@ -205,31 +215,34 @@ def load_weights(model: nn.Module, state_dict: Any, *, what: str = "the model") 
     dtypes; converts floating tensors to the model's float32."""
     expected = model.state_dict()
     if type(state_dict) is not dict:
-        raise RebuildError(f"the weights of {what} could not be read")
+        raise RebuildError(_("the weights of {what} could not be read", what=what))
     missing = sorted(set(expected) - set(state_dict))
     extra = sorted(map(str, set(state_dict) - set(expected)))
     if missing or extra:
-        raise RebuildError(f"the weights of {what} do not match its layers: missing {missing[:5]}, "
-                           f"unexpected {extra[:5]}")
+        raise RebuildError(_("the weights of {what} do not match its layers: missing {missing}, unexpected "
+                             "{extra}", what=what, missing=missing[:5], extra=extra[:5]))
     total = 0
     loaded = {}
     for key, want in expected.items():
         value = state_dict[key]
         data = getattr(value, "data", None)
         if not isinstance(data, torch.Tensor):
-            raise RebuildError(f"{what}: weight {key!r} is not a tensor")
+            raise RebuildError(_("{what}: weight {key!r} is not a tensor", what=what, key=key))
         if tuple(data.shape) != tuple(want.shape):
-            raise RebuildError(f"{what}: weight {key!r} has shape {tuple(data.shape)}, but its layer "
-                               f"needs {tuple(want.shape)}")
+            raise RebuildError(_("{what}: weight {key!r} has shape {shape}, but its layer needs {shape2}",
+                                 what=what, key=key, shape=tuple(data.shape), shape2=tuple(want.shape)))
         if want.is_floating_point():
             if not data.is_floating_point():
-                raise RebuildError(f"{what}: weight {key!r} has dtype {data.dtype}, expected a floating dtype")
+                raise RebuildError(_("{what}: weight {key!r} has dtype {dtype}, expected a floating dtype",
+                                     what=what, key=key, dtype=data.dtype))
             if not bool(torch.isfinite(data).all()):
-                raise RebuildError(f"{what}: weight {key!r} contains NaN or infinity (training diverged?)")
+                raise RebuildError(_("{what}: weight {key!r} contains NaN or infinity (training diverged?)",
+                                     what=what, key=key))
         total += data.numel()
         loaded[key] = data.to(want.dtype)
     if total > MAX_PARAMETERS:
-        raise RebuildError(f"{what} has {total:,} weights; at most {MAX_PARAMETERS:,} are accepted")
+        raise RebuildError(_("{what} has {total:,} weights; at most {MAX_PARAMETERS:,} are accepted",
+                             what=what, total=total, MAX_PARAMETERS=MAX_PARAMETERS))
     model.load_state_dict(loaded, strict=True)
     return model
 
@@ -255,11 +268,11 @@ def layer_summary(model: nn.Module) -> str:
 
 # ---------------------------------------------------------------- silent training mistakes
 
-ZERO_GRAD_HINT = ("your gradients accumulate across steps: call optimizer.zero_grad() before each "
-                  "loss.backward(), otherwise every step uses the sum of all gradients so far")
-MSE_BROADCAST_HINT = ("the loss compared tensors of different shapes, so nn.MSELoss broadcast (b, 1) against (b,) "
-                      "to a (b, b) matrix and the model learned the mean: give the outputs and the labels one shape "
-                      "(y.reshape(y_hat.shape))")
+ZERO_GRAD_HINT = _("your gradients accumulate across steps: call optimizer.zero_grad() before each "
+                   "loss.backward(), otherwise every step uses the sum of all gradients so far")
+MSE_BROADCAST_HINT = _("the loss compared tensors of different shapes, so nn.MSELoss broadcast (b, 1) "
+                       "against (b,) to a (b, b) matrix and the model learned the mean: give the outputs "
+                       "and the labels one shape (y.reshape(y_hat.shape))")
 
 
 def accumulated(gradients: Any) -> bool:
@@ -280,5 +293,5 @@ def diagnose_training(student: Any, func: str, args: list) -> str | None:
     if type(found) is not dict:
         return None
     if isinstance(found.get("broadcast"), str):
-        return f"{MSE_BROADCAST_HINT} (torch warned: {found['broadcast']})"
+        return _("{hint} (torch warned: {warning})", hint=MSE_BROADCAST_HINT, warning=found["broadcast"])
     return ZERO_GRAD_HINT if accumulated(found.get("gradients")) else None

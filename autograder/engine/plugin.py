@@ -24,6 +24,7 @@ import pytest
 
 from autograder.checks.marker import MARKER, check_id
 from autograder.checks.verdict import Outcome, Partial
+from autograder.i18n import _, join, localize
 from autograder.registry import Exercise
 from autograder.sandbox.remote import StudentModule
 from autograder.sandbox.session import Session
@@ -36,12 +37,13 @@ def hidden_seed(seed: int, exercise: str, check: str) -> int:
 
 class GradingPlugin:
     def __init__(self, *, exercises: dict[str, Exercise], sessions: dict[str, Session],
-                 references: Any, seed: int, pattern: str | None = None) -> None:
+                 references: Any, seed: int, pattern: str | None = None, lang: str = "en") -> None:
         self.exercises = exercises
         self.sessions = sessions
         self.references = references  # callable: Exercise -> module (or a replay object)
         self.run_seed = seed
         self.pattern = pattern
+        self.lang = lang  # the verdicts say their message, hint and output in this language too
         self.notes: dict[str, dict] = {}  # nodeid -> what the check's ``note`` fixture recorded
         self.worker_s: dict[str, float] = {}  # nodeid -> seconds the check spent in the worker
         self.verdicts: dict[str, dict] = {}  # nodeid -> its verdict, as soon as it is known (streaming)
@@ -142,10 +144,10 @@ class GradingPlugin:
             result["worker_s"] = round(self.worker_s[item.nodeid], 4)
         extra = self.notes.get(item.nodeid)
         if extra:
-            result.update(output="\n".join(extra["output"]), details=extra["details"])
+            result.update(output=join("\n", extra["output"]), details=extra["details"])
         exc = call.excinfo.value if call.excinfo is not None else None
         if exc is None:
-            return result
+            return self._said(result)
         if isinstance(exc, Outcome):
             fraction = exc.fraction if isinstance(exc, Partial) else 0.0
             # The check's general hint is about wrong results, and about code that raised while
@@ -159,10 +161,21 @@ class GradingPlugin:
         elif call.excinfo.errisinstance(pytest.skip.Exception):
             result.update(status="skipped", message=str(exc), score=0.0)
         elif isinstance(exc, AssertionError):
-            result.update(status="failed", message=str(exc) or "assertion failed", score=0.0,
+            result.update(status="failed", message=exc.args[0] if len(exc.args) == 1 and str(exc) else str(exc) or
+                    _("assertion failed"), score=0.0,
                           hint=marker.kwargs.get("hint"))
         else:  # a bug in the suite or the grader: say so, with the traceback, never hide it
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             result.update(status="error", score=0.0,
-                          message=f"internal grader error (not your fault; please report it):\n{text}")
+                          message=_("internal grader error (not your fault; please report it):\n{traceback}",
+                                    traceback=text))
+        return self._said(result)
+
+    def _said(self, result: dict) -> dict:
+        """The verdict as plain data: its text in English, and, in another language, a
+        ``translation`` beside it (the same fields, translated)."""
+        texts = {key: result[key] for key in ("message", "hint", "output") if result.get(key)}
+        result.update({key: str(value) for key, value in texts.items()})
+        if self.lang != "en" and texts:
+            result["translation"] = {key: localize(value, self.lang) for key, value in texts.items()}
         return result

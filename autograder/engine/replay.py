@@ -33,6 +33,7 @@ from typing import Any
 
 from autograder.checks.oracle import oracle_path
 from autograder.checks.verdict import Outcome
+from autograder.i18n import _
 from autograder.worker import wire
 
 FORMAT = "torchgrade-recorded/1"
@@ -265,11 +266,13 @@ class Replayer:
         if record is None:
             shown = path.split("#")[0].lstrip("@")
             shown = shown.removeprefix("oracle:") if shown.startswith("oracle:") else f"reference.{shown}"
+            seed = (_("the public seed ({seed})", seed=self._seed) if self._seed == 0
+                    else _("its seed ({seed})", seed=self._seed))
             raise NotRecorded(
-                f"this copy of the grader has no recorded expected value for {shown}() with these "
-                f"inputs: it only has the values for {'the public' if self._seed == 0 else 'its'} seed "
-                f"({self._seed}) and its checks' inputs",
-                f"run the check without --seed (or with --seed {self._seed}); other seeds run at final grading")
+                _("this copy of the grader has no recorded expected value for {call}() with these inputs: it "
+                  "only has the values for {seed} and its checks' inputs", call=shown, seed=seed),
+                _("run the check without --seed (or with --seed {seed}); other seeds run at final grading",
+                  seed=self._seed))
         for where, value in record.get("mutated", {}).items():
             target = args[int(where)] if where.isdigit() else kwargs.get(where)
             write_back(target, _untag(value))

@@ -16,6 +16,7 @@ import platform
 import sys
 from typing import Any, Iterable
 
+from autograder.i18n import localize
 from autograder.registry import Exercise
 
 
@@ -42,16 +43,16 @@ def _dist_version(name: str) -> str | None:
 
 
 def build(json_report: dict, *, exercises: Iterable[Exercise], seed: int, sandbox: dict,
-          reproduce: Any, hidden_checks: Any = lambda exercise_id: None) -> dict:
+          reproduce: Any, hidden_checks: Any = lambda exercise_id: None, lang: str = "en") -> dict:
     """``reproduce(exercise_id, check_id)`` gives the command that re-runs one check;
     ``hidden_checks(exercise_id)`` what a student release says about its hidden checks."""
     errors = [c for c in json_report.get("collectors", []) if c.get("outcome") == "failed"]
     if errors:
         raise SuiteError("a grading suite failed to load:\n" + "\n".join(str(c.get("longrepr")) for c in errors))
     by_exercise = checks_by_exercise(json_report.get("tests", []), reproduce)
-    out = [exercise_entry(ex, by_exercise.get(ex.id, []), hidden_checks) for ex in exercises]
+    out = [exercise_entry(ex, by_exercise.get(ex.id, []), hidden_checks, lang=lang) for ex in exercises]
     return {"score": round_points(sum(e["score"] for e in out)), "max_score": round_points(sum(e["max_score"] for e in out)),
-            "seed": seed, **sandbox, "environment": environment(), "exercises": out}
+            "seed": seed, **sandbox, "lang": lang, "environment": environment(), "exercises": out}
 
 
 def checks_by_exercise(tests: Iterable[dict], reproduce: Any) -> dict[str, list]:
@@ -69,11 +70,14 @@ def checks_by_exercise(tests: Iterable[dict], reproduce: Any) -> dict[str, list]
     return by_exercise
 
 
-def exercise_entry(ex: Exercise, checks: list, hidden_checks: Any = lambda exercise_id: None) -> dict:
+def exercise_entry(ex: Exercise, checks: list, hidden_checks: Any = lambda exercise_id: None, *,
+                   lang: str = "en") -> dict:
     """One exercise of the document: its checks and totals (and, in a student release, what
     runs at final grading)."""
-    entry = {"id": ex.id, "title": ex.title, "score": round_points(sum(c["score"] for c in checks)),
+    entry = {"id": ex.id, "title": str(ex.title), "score": round_points(sum(c["score"] for c in checks)),
              "max_score": round_points(sum(c["max_score"] for c in checks)), "checks": checks}
+    if lang != "en":
+        entry["translation"] = {"title": localize(ex.title, lang)}
     hidden = hidden_checks(ex.id)
     if hidden is not None:
         entry.update(hidden_checks=hidden["checks"], hidden_points=round_points(hidden["points"]))

@@ -40,7 +40,7 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
                references: Callable[[Exercise], Any] | None = None,
                sandbox: dict | Callable[[], dict] | None = None,
                suite_paths: dict[str, str] | None = None,
-               on_exercise: Callable[[dict], None] | None = None) -> dict:
+               on_exercise: Callable[[dict], None] | None = None, lang: str = "en") -> dict:
     """Run the suites of ``exercises`` against ``sessions`` (exercise id -> the student's
     module in a worker) and return the canonical document.
 
@@ -50,18 +50,19 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
     pytest's); ``suite_paths``: suites other than the kit's (``grade release`` records the
     public suites); ``on_exercise``: called with each exercise's entry of the document as
     soon as its last check has run (the suites run one after the other), for output that
-    shows each exercise when it is graded."""
+    shows each exercise when it is graded; ``lang``: the language the document speaks beside
+    English (``autograder.i18n``)."""
     references = references or kit.references
     json_plugin = JSONReport()
     grading = GradingPlugin(exercises={ex.id: ex for ex in exercises}, sessions=sessions,
-                            references=references, seed=seed, pattern=pattern)
+                            references=references, seed=seed, pattern=pattern, lang=lang)
     suites = [str((suite_paths or {}).get(ex.id, kit.suite_path(ex))) for ex in exercises]
     _forget_other_suites(suites)
     plugins: list = [json_plugin, grading]
     if on_exercise is not None:
         def entry(ex: Exercise, tests: list[dict]) -> dict:
             return report.exercise_entry(ex, report.checks_by_exercise(tests, reproduce).get(ex.id, []),
-                                         kit.hidden_checks)
+                                         kit.hidden_checks, lang=lang)
         plugins.append(_ExerciseDone({ex.id: ex for ex in exercises}, grading, entry, on_exercise))
     # pytest's own terminal output is not the product's: keep it, show it only if pytest failed.
     with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
@@ -72,7 +73,7 @@ def run_suites(*, kit: Kit, exercises: Sequence[Exercise], sessions: dict[str, S
         sandbox = sandbox()
     sandbox = sandbox or {"sandbox": "none", "sandbox_layers": ["process-split", "plain-data", "timeouts"]}
     return report.build(json_plugin.report, exercises=exercises, seed=seed, sandbox=sandbox,
-                        reproduce=reproduce, hidden_checks=kit.hidden_checks)
+                        reproduce=reproduce, hidden_checks=kit.hidden_checks, lang=lang)
 
 
 class _ExerciseDone:

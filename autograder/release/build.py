@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from autograder.i18n import localize
 from autograder.kit import PUBLIC_SEED
 from autograder.engine.replay import encode
 from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit, UnknownExercise
@@ -57,60 +58,22 @@ def pyproject_text(kit: Kit, *, name: str = "torchgrade-exercises",
             f'requires-python = "{python}"\ndependencies = [\n{dep_lines}]\n\n'
             f'[project.scripts]\ngrade = "autograder.cli:entry"\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["autograder*"]\n\n'
-            f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire"]\n')
+            f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire", "locale/*/LC_MESSAGES/*.mo"]\n')
 
 
-def _readme(manifest: dict, pin: str) -> str:
-    rows = "\n".join(f"| `{e['id']}` | {e['title']} | `exercises/{e['module']}.py` | {e['public_points']:g} "
-                     f"| {e['hidden_checks']} checks, {e['hidden_points']:g} pts |" for e in manifest["exercises"])
-    first = manifest["exercises"][0]["id"] if manifest["exercises"] else "exercise1"
-    return textwrap.dedent(f"""\
-        # Deep learning exercises
-
-        Fill in the functions in `exercises/`, then grade your work on your own machine with the
-        public autograder that ships with this repository.
-
-        | exercise | topic | file | public points | hidden at final grading |
-        |---|---|---|---|---|
-        {{rows}}
-
-        ## Install
-
-        ```bash
-        python -m venv .venv && source .venv/bin/activate
-        pip install {pin} && pip install -c constraints.txt -e .
-        ```
-
-        `{pin}` is installed first so that pip does not download a multi-GB CUDA build.
-
-        ## Grade your work
-
-        ```text
-        grade list                 # the exercises and their points
-        grade {first}            # grade exercises/ for one exercise (or: grade {first.removeprefix('exercise')})
-        grade all                  # every exercise
-        grade {first} --format json   # the same result as a JSON document
-        ```
-
-        Each line is one check: `PASS`, `FAIL` (your code ran but the result is wrong), `ERROR` (your
-        code raised or crashed), `TIME` (too slow), `TODO` (still raises `NotImplementedError`).
-        Under a failure you get what was wrong and where, often a hint, and a **reproduce command**
-        such as `grade {first} --seed 0 -k forward`: it re-runs exactly that check, so you can fix
-        and re-check one thing at a time. Exit status 0 means every check passed.
-
-        The last line of each exercise, e.g. `public: 8/8 passed · 2 hidden checks (10 points) run
-        at final grading`, says how many **hidden checks** exist. They are not in this repository:
-        your instructor runs them at final grading, on other inputs (other sizes, other seeds), so
-        code that only works for the public inputs loses those points. Your public score here is
-        exactly what the instructor's grader gives for the same public checks.
-
-        The public checks compare your results with expected values recorded from the reference
-        solutions for the public inputs (seed 0). `--seed` with another value therefore cannot be
-        graded here: such a check fails and says that no expected value was recorded for it.
-
-        Do not edit `autograder/`: grading runs your code in a separate process and only plain
-        data crosses back, and your instructor grades with their own copy.
-        """).replace("{rows}", rows)
+def _readme(manifest: dict, pin: str, *, lang: str = "en", titles: dict[str, str] | None = None) -> str:
+    """The student README (``templates/README.md``, or ``README.zh.md`` in 简体中文)."""
+    exercises = manifest["exercises"]
+    if lang == "en":
+        rows = [f"| `{e['id']}` | {e['title']} | `exercises/{e['module']}.py` | {e['public_points']:g} "
+                f"| {e['hidden_checks']} checks, {e['hidden_points']:g} pts |" for e in exercises]
+    else:
+        rows = [f"| `{e['id']}` | {(titles or {}).get(e['id'], e['title'])} | `exercises/{e['module']}.py` "
+                f"| {e['public_points']:g} | {e['hidden_checks']} 个检查，{e['hidden_points']:g} 分 |" for e in exercises]
+    first = exercises[0]["id"] if exercises else "exercise1"
+    name = "README.md" if lang == "en" else f"README.{lang}.md"
+    template = string.Template((Path(__file__).with_name("templates") / name).read_text(encoding="utf-8"))
+    return template.substitute(rows="\n".join(rows), pin=pin, first=first, number=first.removeprefix("exercise"))
 
 
 def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, verify: bool = True,
@@ -142,6 +105,8 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
     write_file(out / "pyproject.toml", pyproject_text(kit).encode())
     write_file(out / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())  # the workflow's pip cache is keyed on it
     write_file(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
+    write_file(out / "README.zh.md", _readme(manifest, torch_pin(kit), lang="zh",
+                                             titles={ex.id: localize(ex.title, "zh") for ex in chosen}).encode())
     write_file(out / ".gitignore", _GITIGNORE.encode())
     workflow = _classroom_workflow(kit, chosen)
     if workflow is not None:

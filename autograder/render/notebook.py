@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from autograder.i18n import N_, _, said
 from autograder.render.text import TAGS
 
 COLOURS = {"green": "#1a7f37", "red": "#cf222e", "yellow": "#9a6700", "cyan": "#0969da"}
@@ -17,43 +18,58 @@ def _points(score: float, max_score: float) -> str:
     return f"{score:g}/{max_score:g}"
 
 
-def _feedback_html(check: dict) -> str:
+def _feedback_html(check: dict, lang: str) -> str:
     parts = []
     if check.get("output"):
-        parts.append(f"<pre style='margin:0'>{html.escape(check['output'])}</pre>")
+        parts.append(f"<pre style='margin:0'>{html.escape(said(check, 'output'))}</pre>")
     if check["status"] != "passed":
         if check.get("message"):
-            parts.append(f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(check['message'])}</pre>")
+            parts.append(f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(said(check, 'message'))}</pre>")
         if check.get("hint"):
-            parts.append(f"<div><b>hint:</b> {html.escape(check['hint'])}</div>")
+            label = html.escape(_("hint:").localize(lang))
+            parts.append(f"<div><b>{label}</b> {html.escape(said(check, 'hint'))}</div>")
         if check.get("reproduce"):
-            parts.append(f"<div>reproduce: <code>{html.escape(check['reproduce'])}</code></div>")
+            label = html.escape(_("reproduce:").localize(lang))
+            parts.append(f"<div>{label} <code>{html.escape(check['reproduce'])}</code></div>")
     return "".join(parts)
 
 
+def _label(check: dict, lang: str) -> tuple[str, str]:
+    label, colour = TAGS.get(check["status"], (check["status"].upper(), "red"))
+    return _(label).localize(lang), colour
+
+
 def render_html(document: dict) -> str:
+    lang = document.get("lang", "en")
     blocks = []
     for exercise in document["exercises"]:
         rows = []
         for check in exercise["checks"]:
-            label, colour = TAGS.get(check["status"], (check["status"].upper(), "red"))
-            hidden = " <i>(hidden)</i>" if check["visibility"] == "hidden" else ""
+            label, colour = _label(check, lang)
+            hidden = " <i>" + html.escape(_("(hidden)").localize(lang)) + "</i>" if check["visibility"] == "hidden" else ""
             rows.append(
                 f"<tr><td style='color:{COLOURS.get(colour, colour)};font-weight:bold'>{label}</td>"
                 f"<td><code>{html.escape(check['id'])}</code>{hidden}</td>"
                 f"<td style='text-align:right'>{_points(check['score'], check['max_score'])}</td>"
-                f"<td style='text-align:left'>{_feedback_html(check)}</td></tr>")
+                f"<td style='text-align:left'>{_feedback_html(check, lang)}</td></tr>")
         total = _points(exercise["score"], exercise["max_score"])
+        head = "".join("<th>" + html.escape(_(h).localize(lang)) + "</th>" for h in _HEADINGS)
+        total_label = html.escape(_("total").localize(lang))
         blocks.append(
-            f"<h4>{html.escape(exercise['id'])} — {html.escape(exercise['title'])}</h4>"
-            "<table><thead><tr><th>status</th><th>check</th><th>points</th><th>feedback</th></tr></thead>"
+            f"<h4>{html.escape(exercise['id'])} — {html.escape(said(exercise, 'title'))}</h4>"
+            f"<table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody>"
-            f"<tfoot><tr><td></td><td><b>total</b></td><td style='text-align:right'><b>{total}</b></td><td></td></tr>"
-            "</tfoot></table>")
+            f"<tfoot><tr><td></td><td><b>{total_label}</b></td>"
+            f"<td style='text-align:right'><b>{total}</b></td><td></td></tr></tfoot></table>")
     if len(document["exercises"]) > 1:
-        blocks.append(f"<p><b>overall {_points(document['score'], document['max_score'])}</b></p>")
-    blocks.append(f"<p style='color:#57606a'>sandbox: {html.escape(document['sandbox'])} · seed {document['seed']}</p>")
+        overall = _("overall {points}", points=_points(document["score"], document["max_score"])).localize(lang)
+        blocks.append(f"<p><b>{html.escape(overall)}</b></p>")
+    footer = _("sandbox: {level} · seed {seed}", level=document["sandbox"], seed=document["seed"]).localize(lang)
+    blocks.append(f"<p style='color:#57606a'>{html.escape(footer)}</p>")
     return "<div>" + "".join(blocks) + "</div>"
+
+
+_HEADINGS = (N_("status"), N_("check"), N_("points"), N_("feedback"))
 
 
 def _cell(text: str) -> str:
@@ -61,21 +77,23 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(document: dict) -> str:
+    lang = document.get("lang", "en")
     lines = []
     for exercise in document["exercises"]:
-        lines += [f"#### {exercise['id']} — {exercise['title']}", "",
-                  "| status | check | points | feedback |", "|---|---|---:|---|"]
+        head = " | ".join(_(h).localize(lang) for h in _HEADINGS)
+        lines += [f"#### {exercise['id']} — {said(exercise, 'title')}", "", f"| {head} |", "|---|---|---:|---|"]
         for check in exercise["checks"]:
-            label, _ = TAGS.get(check["status"], (check["status"].upper(), "red"))
+            label, _colour = _label(check, lang)
             feedback = []
             if check["status"] != "passed":
-                feedback += [check.get("message") or ""]
+                feedback += [said(check, "message")]
                 if check.get("hint"):
-                    feedback.append(f"hint: {check['hint']}")
+                    feedback.append(_("hint: {hint}", hint=said(check, "hint")).localize(lang))
                 if check.get("reproduce"):
-                    feedback.append(f"reproduce: {check['reproduce']}")
-            hidden = " (hidden)" if check["visibility"] == "hidden" else ""
+                    feedback.append(_("reproduce: {command}", command=check["reproduce"]).localize(lang))
+            hidden = " " + _("(hidden)").localize(lang) if check["visibility"] == "hidden" else ""
             lines.append(f"| **{label}** | `{check['id']}`{hidden} | {_points(check['score'], check['max_score'])} | "
                          f"{_cell(chr(10).join(f for f in feedback if f))} |")
-        lines += [f"| | **total** | **{_points(exercise['score'], exercise['max_score'])}** | |", ""]
+        total = _("total").localize(lang)
+        lines += [f"| | **{total}** | **{_points(exercise['score'], exercise['max_score'])}** | |", ""]
     return "\n".join(lines)

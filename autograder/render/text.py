@@ -1,13 +1,18 @@
-"""The terminal report: one line per check, failures explained underneath."""
+"""The terminal report: one line per check, failures explained underneath, in the document's
+language (``lang``: the checks' translations, and this file's own words from the catalog)."""
 from __future__ import annotations
 
+import re
 import textwrap
+import unicodedata
 
 import click
 
+from autograder.i18n import N_, _, said
+
 TAGS = {  # status -> (label, colour)
-    "passed": ("PASS", "green"), "failed": ("FAIL", "red"), "error": ("ERROR", "red"),
-    "timeout": ("TIME", "red"), "not_attempted": ("TODO", "yellow"), "skipped": ("SKIP", "cyan"),
+    "passed": (N_("PASS"), "green"), "failed": (N_("FAIL"), "red"), "error": (N_("ERROR"), "red"),
+    "timeout": (N_("TIME"), "red"), "not_attempted": (N_("TODO"), "yellow"), "skipped": (N_("SKIP"), "cyan"),
 }
 
 
@@ -18,51 +23,72 @@ def _points(score: float, max_score: float) -> str:
 def _indent(text: str, prefix: str) -> list[str]:
     lines = []
     for line in text.splitlines() or [""]:
-        wrapped = textwrap.wrap(line, width=100 - len(prefix), subsequent_indent="  ") or [""]
-        lines += [prefix + w for w in wrapped]
+        lines += [prefix + w for w in _wrap(line, 100 - len(prefix))]
     return lines
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """``textwrap.wrap`` by the columns a terminal shows: a Chinese character takes two, and
+    a line may break between two of them (they have no spaces between)."""
+    if line.isascii():
+        return textwrap.wrap(line, width=width, subsequent_indent="  ") or [""]
+    out, current, used = [], "", 0
+    for token in re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+|\s+", line):
+        columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in token)
+        if current.strip() and used + columns > width and not token.isspace():
+            out.append(current.rstrip())
+            current, used = "  ", 2
+        if not (token.isspace() and current.strip() == ""):
+            current, used = current + token, used + columns
+    return out + [current.rstrip()] if current.strip() else out or [""]
 
 
 def render(document: dict) -> str:
     """Plain text with click styles; ``click.echo`` drops the colours when not on a terminal."""
-    return "\n".join([*(render_exercise(exercise) for exercise in document["exercises"]), render_footer(document)])
+    lang = document.get("lang", "en")
+    return "\n".join([*(render_exercise(exercise, lang) for exercise in document["exercises"]),
+                      render_footer(document)])
 
 
-def render_exercise(exercise: dict) -> str:
+def render_exercise(exercise: dict, lang: str = "en") -> str:
     """One exercise's block (its checks and total, and a blank line), as ``grade all`` prints
     it as soon as that exercise is graded."""
-    out: list[str] = [click.style(f"{exercise['id']} — {exercise['title']}", bold=True)]
+    out: list[str] = [click.style(f"{exercise['id']} — {said(exercise, 'title')}", bold=True)]
     width = max((len(c["id"]) for c in exercise["checks"]), default=10)
     for check in exercise["checks"]:
         label, colour = TAGS.get(check["status"], (check["status"].upper(), "red"))
-        hidden = "  (hidden)" if check["visibility"] == "hidden" else ""
+        label = _(label).localize(lang)
+        hidden = "  " + _("(hidden)").localize(lang) if check["visibility"] == "hidden" else ""
         out.append(f"  {click.style(f'{label:<5}', fg=colour, bold=True)} {check['id']:<{width}}  "
                    f"{_points(check['score'], check['max_score']):>7}{hidden}")
         if check.get("output"):
-            out += _indent(check["output"], "        ")
+            out += _indent(said(check, "output"), "        ")
         if check["status"] == "passed":
             continue
         if check.get("message"):
-            out += _indent(check["message"], "        ")
+            out += _indent(said(check, "message"), "        ")
         if check.get("hint"):
-            out += _indent("hint: " + check["hint"], "        ")
+            out += _indent(_("hint: {hint}", hint=said(check, "hint")).localize(lang), "        ")
         if check.get("reproduce"):  # never wrapped: it is copied and pasted whole
-            out.append(f"        reproduce: {check['reproduce']}")
+            out.append("        " + _("reproduce: {command}", command=check["reproduce"]).localize(lang))
     total = _points(exercise["score"], exercise["max_score"])
-    out.append(click.style(f"  total {total}", bold=True))
+    out.append(click.style("  " + _("total {points}", points=total).localize(lang), bold=True))
     if "hidden_checks" in exercise:  # a student release
-        out.append(f"  {_hidden_line(exercise)}")
+        out.append(f"  {_hidden_line(exercise).localize(lang)}")
     out.append("")
     return "\n".join(out)
 
 
 def render_footer(document: dict) -> str:
     """The overall total (several exercises) and the sandbox line."""
+    lang = document.get("lang", "en")
     out = []
     if len(document["exercises"]) > 1:
-        out.append(click.style(f"overall {_points(document['score'], document['max_score'])}", bold=True))
+        overall = _points(document["score"], document["max_score"])
+        out.append(click.style(_("overall {points}", points=overall).localize(lang), bold=True))
     layers = ", ".join(document.get("sandbox_layers", []))
-    out.append(f"sandbox: {document['sandbox']} ({layers}) · seed {document['seed']}")
+    out.append(_("sandbox: {level} ({layers}) · seed {seed}", level=document["sandbox"], layers=layers,
+                 seed=document["seed"]).localize(lang))
     return "\n".join(out)
 
 
@@ -71,6 +97,10 @@ def _hidden_line(exercise: dict) -> str:
     checks = exercise["checks"]
     passed = sum(c["status"] == "passed" for c in checks)
     n, points = exercise["hidden_checks"], exercise.get("hidden_points", 0)
-    hidden = (f"{n} hidden check{'s' if n != 1 else ''} ({points:g} points) run at final grading"
-              if n else "no hidden checks")
-    return f"public: {passed}/{len(checks)} passed · {hidden}"
+    if n == 1:
+        hidden = _("1 hidden check ({points:g} points) run at final grading", points=points)
+    elif n:
+        hidden = _("{n} hidden checks ({points:g} points) run at final grading", n=n, points=points)
+    else:
+        hidden = _("no hidden checks")
+    return _("public: {passed}/{total} passed · {hidden}", passed=passed, total=len(checks), hidden=hidden)

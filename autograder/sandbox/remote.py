@@ -17,6 +17,7 @@ from typing import Any
 
 from autograder.checks.raised import known_mistake_hint
 from autograder.checks.verdict import NotAttempted, StudentError, StudentTimeout
+from autograder.i18n import Text, _, join
 from autograder.sandbox.process import WorkerDied, WorkerProtocolError, WorkerTimeout
 from autograder.sandbox.session import Session
 from autograder.worker import protocol
@@ -30,6 +31,10 @@ class CallResult:
     args: list  # the positional arguments as they were after the call (to detect in-place changes)
     kwargs: dict
     stdout: str
+
+
+# what protocol.lookup says a student's module lacks, in the student's language
+WHAT = {"function": _("function"), "class": _("class"), "class or function": _("class or function")}
 
 
 class StudentModule:
@@ -64,7 +69,7 @@ class StudentModule:
             raise self._outcome(func, reply, loading=reply is self._session.loaded)
         args_after = reply.get("args", [])
         if type(args_after) is not list or len(args_after) != len(args):
-            raise StudentError(f"{func}(): malformed reply from the worker")
+            raise StudentError(_("{func}(): malformed reply from the worker", func=func))
         return CallResult(reply.get("result"), args_after, reply.get("kwargs", {}), reply.get("stdout", ""))
 
     def args_after(self, func: str, *args: Any, **kwargs: Any) -> list:
@@ -108,44 +113,54 @@ class StudentModule:
         try:
             data = self._session.submission.read(SOURCE_LIMIT)
             if len(data) > SOURCE_LIMIT:
-                raise StudentError(f"{self.display} is larger than {SOURCE_LIMIT} bytes")
+                raise StudentError(_("{display} is larger than {limit} bytes", display=self.display, limit=SOURCE_LIMIT))
             return ast.parse(data, filename=self.display)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            raise StudentError(f"{self.display} cannot be parsed: {type(exc).__name__}: {exc}") from None
+            raise StudentError(_("{display} cannot be parsed: {name}: {exc}", display=self.display,
+                                 name=type(exc).__name__, exc=exc)) from None
         except OSError as exc:
-            raise StudentError(f"{self.display} cannot be read: {exc.strerror or exc}") from None
+            raise StudentError(_("{display} cannot be read: {value}", display=self.display,
+                                 value=exc.strerror or exc)) from None
 
     @staticmethod
     def _transport(func: str, exc: Exception, timeout: float) -> Exception:
         if isinstance(exc, WorkerTimeout):
-            return StudentTimeout(f"{func}() did not return within {timeout:g} s: an infinite loop, "
-                                  "or much more work than needed?")
+            return StudentTimeout(_("{func}() did not return within {timeout:g} s: an infinite loop, or "
+                                    "much more work than needed?", func=func, timeout=timeout))
         if isinstance(exc, WorkerDied):
-            return StudentError(f"the process running {func}() died without answering ({exc}): "
-                                "os._exit(), a crash in native code, or too much memory")
-        return StudentError(f"{func}() sent back a malformed or oversized answer: {exc}")
+            return StudentError(_("the process running {func}() died without answering ({exc}): "
+                                  "os._exit(), a crash in native code, or too much memory", func=func, exc=exc))
+        return StudentError(_("{func}() sent back a malformed or oversized answer: {exc}", func=func, exc=exc))
 
     def _outcome(self, func: str, reply: dict, *, loading: bool) -> Exception:
         error = reply.get("error") if type(reply.get("error")) is dict else {}
-        kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
-        where = "".join(f"\n  at {w}" for w in error.get("where", []) if type(w) is str)
+        kind, message = str(error.get("type", "Error")), error.get("message", "")
+        message = message if isinstance(message, Text) else str(message)  # the parent's own failures are Text
+        where = join("", (_("\n  at {where}", where=w) for w in error.get("where", []) if type(w) is str))
         if loading:
             if kind == protocol.NOT_IMPLEMENTED:
-                return NotAttempted(f"importing {self.display} raised NotImplementedError")
+                return NotAttempted(_("importing {display} raised NotImplementedError", display=self.display))
             if kind in protocol.LOAD_FAILURES:
                 return StudentError(message)
-            return StudentError(f"importing {self.display} failed: {kind}: {message}{where}")
+            return StudentError(_("importing {display} failed: {kind}: {message}{where}", display=self.display,
+                                  kind=kind, message=message, where=where))
         if kind == protocol.NOT_IMPLEMENTED:
-            return NotAttempted(f"{func}() is not implemented yet (it raises NotImplementedError)")
+            return NotAttempted(_("{func}() is not implemented yet (it raises NotImplementedError)", func=func))
         expected = self._expected_signature(func)
         if kind == protocol.MISSING_FUNCTION:
-            return StudentError(f"{message}" + (f"; expected {expected}" if expected else ""))
+            missing = error.get("missing")
+            if type(missing) is list and len(missing) == 2 and all(type(m) is str for m in missing):
+                message = _("{display} defines no {what} {name!r}", display=self.display,
+                            what=WHAT.get(missing[0], missing[0]), name=missing[1])
+            return StudentError(_("{message}; expected {expected}", message=message, expected=expected) if expected
+                                else message)
         if kind == protocol.SYSTEM_EXIT:
-            return StudentError(f"{func}() raised SystemExit ({message or 'sys.exit()'}): "
-                                f"return the result instead of exiting{where}")
-        text = f"{func}() raised {kind}: {message}{where}"
+            return StudentError(_("{func}() raised SystemExit ({value}): return the result instead of "
+                                  "exiting{where}", func=func, value=message or 'sys.exit()', where=where))
+        text = _("{func}() raised {kind}: {message}{where}", func=func, kind=kind, message=message, where=where)
         if kind == "TypeError" and expected:
-            text += f"\n  your signature: {error.get('signature', '?')}; expected: {expected}"
+            text = _("{text}\n  your signature: {signature}; expected: {expected}", text=text,
+                     signature=error.get("signature", "?"), expected=expected)
         return StudentError(text, known_mistake_hint(kind, message), raised=True)
 
     def _expected_signature(self, func: str) -> str | None:

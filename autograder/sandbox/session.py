@@ -12,6 +12,7 @@ import os
 import time
 from typing import Any
 
+from autograder.i18n import _
 from autograder.sandbox.process import WorkerDied, WorkerProcess, WorkerProtocolError, WorkerTimeout
 from autograder.worker import protocol
 
@@ -73,9 +74,12 @@ class Session:
             try:
                 self.loaded = self._timed(self.worker, request, self.load_timeout)
             except WorkerTimeout:
-                self.loaded = protocol.failure(protocol.TIMEOUT, f"importing {s.display} took longer than {self.load_timeout:g} s")
+                self.loaded = protocol.failure(protocol.TIMEOUT,
+                        _("importing {display} took longer than {limit:g} s", display=s.display,
+                          limit=self.load_timeout))
             except (WorkerDied, WorkerProtocolError) as exc:
-                self.loaded = protocol.failure(protocol.CRASHED, f"the process died while importing {s.display}: {exc}")
+                self.loaded = protocol.failure(protocol.CRASHED,
+                        _("the process died while importing {display}: {exc}", display=s.display, exc=exc))
         return self.worker if self.loaded["ok"] else None
 
     def load_info(self) -> dict:
@@ -110,11 +114,12 @@ class Session:
 def _missing(s: Submission) -> str | None:
     """Why the module cannot be graded at all (missing, or a link), or None."""
     if s.files is not None:
-        return None if s.path in s.files else f"{s.display} is missing: create it (start from the stub)"
+        return None if s.path in s.files else _("{display} is missing: create it (start from the stub)",
+                                                display=s.display)
     real_folder = os.path.realpath(os.path.dirname(os.path.abspath(s.path)))
     if os.path.islink(s.path) or os.path.realpath(s.path) != os.path.join(real_folder, os.path.basename(s.path)):
         # A link could point at the reference solution: only the submission's own file is graded.
-        return f"{s.display} is a symbolic link: submit the file itself"
+        return _("{display} is a symbolic link: submit the file itself", display=s.display)
     if not os.path.isfile(s.path):
-        return f"{s.display} is missing: create it (start from the stub)"
+        return _("{display} is missing: create it (start from the stub)", display=s.display)
     return None

@@ -20,20 +20,21 @@ device is judged only by ``dtype_follows_input`` and ``device``, so the textbook
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (DEVICE_HINT, DTYPE_HINT, Guarded, Mistake, as_tensor, check, check_device,
+from autograder.checks import (_, DEVICE_HINT, DTYPE_HINT, Guarded, Mistake, as_tensor, check, check_device,
                                expect, expect_cases, expect_dtype, expect_gradients, expect_inputs_unchanged,
                                note_method, torch_grads)
 
-OFF_BY_ONE_HINT = "the output has h - ph + 1 rows and w - pw + 1 columns: range(X.shape[0] - ph + 1), not one less"
-AXES_HINT = ("square windows work but non-square ones do not: p_h, p_w = pool_size gives rows then columns; "
-             "take the window X[i:i + p_h, j:j + p_w] with i over rows and j over columns")
-SUM_HINT = "mode='avg' is the *mean* of the window: divide the sum by p_h * p_w (or use .mean())"
-SWAPPED_HINT = "mode='max' takes the maximum and mode='avg' the mean: the two are swapped"
-ZERO_PAD_HINT = ("for max pooling pad with -inf, not 0: the padding must never be the maximum "
-                 "(X.new_full(shape, float('-inf')), then copy X into the middle)")
-NO_PAD_HINT = "the padding is ignored: pad ph rows above and below and pw columns left and right first"
-EXCLUDE_PAD_HINT = ("for avg pooling the padding counts as zeros and every window is divided by p_h * p_w "
-                    "(count_include_pad=True), also at the borders")
+OFF_BY_ONE_HINT = _("the output has h - ph + 1 rows and w - pw + 1 columns: range(X.shape[0] - ph + 1), "
+                    "not one less")
+AXES_HINT = _("square windows work but non-square ones do not: p_h, p_w = pool_size gives rows then "
+              "columns; take the window X[i:i + p_h, j:j + p_w] with i over rows and j over columns")
+SUM_HINT = _("mode='avg' is the *mean* of the window: divide the sum by p_h * p_w (or use .mean())")
+SWAPPED_HINT = _("mode='max' takes the maximum and mode='avg' the mean: the two are swapped")
+ZERO_PAD_HINT = _("for max pooling pad with -inf, not 0: the padding must never be the maximum "
+                  "(X.new_full(shape, float('-inf')), then copy X into the middle)")
+NO_PAD_HINT = _("the padding is ignored: pad ph rows above and below and pw columns left and right first")
+EXCLUDE_PAD_HINT = _("for avg pooling the padding counts as zeros and every window is divided by p_h * "
+                     "p_w (count_include_pad=True), also at the borders")
 
 
 def torch_pool(X, pool, stride=None, padding=(0, 0), mode="max"):
@@ -66,10 +67,12 @@ def _stride1_cases(rng, mode):
     cases = []
     for xs, ps in SHAPES:
         X = as_tensor(rng.standard_normal(xs))
-        cases.append((f"pool2d(X, {ps}, mode={mode!r}) with X {xs[0]}×{xs[1]}", (X, ps), {"mode": mode},
+        cases.append((_("pool2d(X, {ps}, mode={mode!r}) with X {xs}×{xs2}", ps=ps, mode=mode, xs=xs[0],
+                        xs2=xs[1]), (X, ps), {"mode": mode},
                       torch_pool(X, ps, (1, 1), mode=mode), pool_mistakes(X, ps, mode), ps[0] == ps[1]))
     X = as_tensor(torch.arange(9.0).reshape(3, 3))  # the notes' example
-    cases.insert(3, (f"pool2d(X, (2, 2), mode={mode!r}) on the notes' X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]",
+    cases.insert(3, (_("pool2d(X, (2, 2), mode={mode!r}) on the notes' X = [[0, 1, 2], [3, 4, 5], [6, 7, "
+                       "8]]", mode=mode),
                      (X, (2, 2)), {"mode": mode}, torch_pool(X, (2, 2), (1, 1), mode=mode), pool_mistakes(X, (2, 2), mode),
                      True))
     return cases
@@ -77,12 +80,14 @@ def _stride1_cases(rng, mode):
 
 # ---------------------------------------------------------------- pool2d (stride 1)
 
-@check(points=12, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].max() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+@check(points=12, hint=_("Y[i, j] = X[i:i + p_h, j:j + p_w].max() for every i, j of the (h - p_h + 1, w - "
+                         "p_w + 1) output"))
 def test_pool2d_max(student, rng):
     expect_cases(_stride1_cases(rng, "max"), Guarded(student).pool2d, square_first_hint=AXES_HINT)
 
 
-@check(points=12, hint="Y[i, j] = X[i:i + p_h, j:j + p_w].mean() for every i, j of the (h - p_h + 1, w - p_w + 1) output")
+@check(points=12, hint=_("Y[i, j] = X[i:i + p_h, j:j + p_w].mean() for every i, j of the (h - p_h + 1, w - "
+                         "p_w + 1) output"))
 def test_pool2d_avg(student, rng):
     expect_cases(_stride1_cases(rng, "avg"), Guarded(student).pool2d, square_first_hint=AXES_HINT)
 
@@ -93,9 +98,9 @@ def _expect_grad(reply, X, G, want_out, make_oracle, *, name, mistakes=()):
     expect_gradients([grad], torch_grads(make_oracle, [X], G), of=name, wrt=["X"])
 
 
-@check(points=12, hint="build Y from differentiable tensor ops (X[...].max(), .mean(), no .item() or "
-                       "torch.tensor([...]) of values): max sends the gradient to the window's maximum, "
-                       "avg spreads it evenly over the window")
+@check(points=12, hint=_("build Y from differentiable tensor ops (X[...].max(), .mean(), no .item() or "
+                         "torch.tensor([...]) of values): max sends the gradient to the window's maximum, "
+                         "avg spreads it evenly over the window"))
 def test_pool2d_gradients(student, rng):
     g = Guarded(student)
     for mode, pool in (("max", (2, 3)), ("avg", (3, 2))):
@@ -104,7 +109,7 @@ def test_pool2d_gradients(student, rng):
         reply = g.call("pool2d", X, pool, mode=mode, wrt=(0,), grad_output=G)
         _expect_grad(reply, X, G, torch_pool(X, pool, (1, 1), mode=mode),
                      lambda Xg, pool=pool, mode=mode: torch_pool(Xg, pool, (1, 1), mode=mode),
-                     name=f"pool2d(X, {pool}, mode={mode!r}) with X 6×7", mistakes=pool_mistakes(X, pool, mode))
+                     name=_("pool2d(X, {pool}, mode={mode!r}) with X 6×7", pool=pool, mode=mode), mistakes=pool_mistakes(X, pool, mode))
 
 
 # ---------------------------------------------------------------- pool2d_strided
@@ -119,25 +124,26 @@ def strided_mistakes(X, pool, stride, padding, mode):
         excl = F.avg_pool2d(batch, pool, stride=stride or pool, padding=padding, count_include_pad=False)
         mistakes.append(Mistake(EXCLUDE_PAD_HINT, excl[0] if X.dim() == 2 else excl))
         mistakes.append(Mistake(SUM_HINT, torch_pool(X, pool, stride, padding, mode) * (pool[0] * pool[1])))
-    mistakes.append(Mistake("the stride is ignored: step the window by sh rows and sw columns",
+    mistakes.append(Mistake(_("the stride is ignored: step the window by sh rows and sw columns"),
                             torch_pool(X, pool, (1, 1), padding, mode)))
     return mistakes
 
 
-@check(points=10, hint="stride=None means stride = pool_size: windows that do not overlap, starting at rows "
-                       "0, p_h, 2 p_h, ... and columns 0, p_w, 2 p_w, ...")
+@check(points=10, hint=_("stride=None means stride = pool_size: windows that do not overlap, starting at "
+                         "rows 0, p_h, 2 p_h, ... and columns 0, p_w, 2 p_w, ..."))
 def test_pool2d_strided_default_stride(student, rng):
     g = Guarded(student)
     for xs, pool, mode in (((6, 8), (2, 2), "max"), ((7, 7), (3, 3), "avg"), ((6, 7), (2, 3), "max"),
                            ((8, 6), (3, 2), "avg")):
         X = as_tensor(rng.standard_normal(xs))
         expect(g.pool2d_strided(X, pool, mode=mode), torch_pool(X, pool, None, (0, 0), mode),
-               name=f"pool2d_strided(X, {pool}, mode={mode!r}) with X {xs[0]}×{xs[1]}",
+               name=_("pool2d_strided(X, {pool}, mode={mode!r}) with X {xs}×{xs2}", pool=pool, mode=mode,
+                      xs=xs[0], xs2=xs[1]),
                mistakes=strided_mistakes(X, pool, None, (0, 0), mode))
 
 
-@check(points=11, hint="pad first (-inf for max, 0 for avg; ph rows above and below, pw columns left and right), "
-                       "then take windows every sh rows and sw columns; avg divides by p_h * p_w")
+@check(points=11, hint=_("pad first (-inf for max, 0 for avg; ph rows above and below, pw columns left and "
+                         "right), then take windows every sh rows and sw columns; avg divides by p_h * p_w"))
 def test_pool2d_strided_padding(student, rng):
     g = Guarded(student)
     cases = [((6, 6), (3, 3), (2, 2), (1, 1)), ((7, 8), (2, 2), (3, 3), (1, 1)), ((6, 7), (2, 3), (2, 1), (1, 1)),
@@ -146,17 +152,19 @@ def test_pool2d_strided_padding(student, rng):
         for xs, pool, stride, pad in cases:
             X = as_tensor(rng.standard_normal(xs))
             expect(g.pool2d_strided(X, pool, stride=stride, padding=pad, mode=mode), torch_pool(X, pool, stride, pad, mode),
-                   name=f"pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X {xs[0]}×{xs[1]}",
+                   name=_("pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X "
+                          "{xs}×{xs2}", pool=pool, stride=stride, pad=pad, mode=mode, xs=xs[0], xs2=xs[1]),
                    mistakes=strided_mistakes(X, pool, stride, pad, mode))
     # all-negative input: a zero padding would win every border window of max pooling
     X = -as_tensor(rng.standard_normal((6, 6))).abs() - 0.5
     expect(g.pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode="max"), torch_pool(X, (3, 3), (2, 2), (1, 1)),
-           name="pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode='max') with an all-negative 6×6 X",
+           name=_("pool2d_strided(X, (3, 3), stride=(2, 2), padding=(1, 1), mode='max') with an "
+                  "all-negative 6×6 X"),
            mistakes=strided_mistakes(X, (3, 3), (2, 2), (1, 1), "max"))
 
 
-@check(points=10, hint="pool each channel separately: the output has the input's channels, "
-                       "Y[c] = pooling of X[c] (index windows as X[:, rows, cols])")
+@check(points=10, hint=_("pool each channel separately: the output has the input's channels, Y[c] = "
+                         "pooling of X[c] (index windows as X[:, rows, cols])"))
 def test_pool2d_strided_channels(student, rng):
     """Without padding: padding bugs are pool2d_strided_padding's business."""
     g = Guarded(student)
@@ -165,14 +173,15 @@ def test_pool2d_strided_channels(student, rng):
         X = as_tensor(rng.standard_normal(xs))
         want = torch_pool(X, pool, stride, pad, mode)
         expect(g.pool2d_strided(X, pool, stride=stride, padding=pad, mode=mode), want,
-               name=f"pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X {xs}",
+               name=_("pool2d_strided(X, {pool}, stride={stride}, padding={pad}, mode={mode!r}) with X {xs}",
+                      pool=pool, stride=stride, pad=pad, mode=mode, xs=xs),
                mistakes=strided_mistakes(X, pool, stride, pad, mode) + [
-                   Mistake("pool each channel on its own: do not mix channels",
+                   Mistake(_("pool each channel on its own: do not mix channels"),
                            (want.amax(0) if mode == "max" else want.mean(0)).expand_as(want))])
 
 
-@check(points=8, hint="build Y from differentiable tensor ops: max sends the gradient to the window's maximum, "
-                      "avg spreads it evenly over the window")
+@check(points=8, hint=_("build Y from differentiable tensor ops: max sends the gradient to the window's "
+                        "maximum, avg spreads it evenly over the window"))
 def test_pool2d_strided_gradients(student, rng):
     g = Guarded(student)
     for mode in ("max", "avg"):
@@ -181,15 +190,15 @@ def test_pool2d_strided_gradients(student, rng):
         reply = g.call("pool2d_strided", X, (2, 2), wrt=(0,), grad_output=G, stride=(2, 2), mode=mode)
         _expect_grad(reply, X, G, torch_pool(X, (2, 2), (2, 2), (0, 0), mode),
                      lambda Xg, mode=mode: torch_pool(Xg, (2, 2), (2, 2), (0, 0), mode),
-                     name=f"pool2d_strided(X, (2, 2), stride=(2, 2), mode={mode!r}) with X (2, 6, 6)",
+                     name=_("pool2d_strided(X, (2, 2), stride=(2, 2), mode={mode!r}) with X (2, 6, 6)", mode=mode),
                      mistakes=strided_mistakes(X, (2, 2), (2, 2), (0, 0), mode))
 
 
 NON_SQUARE = [(2, 3), (3, 2), (2, 4), (4, 2), (3, 4), (4, 3)]
 
 
-@check(points=10, hidden=True, hint="the same pooling at sizes, windows and strides drawn at final grading: "
-                                    "nothing may depend on the public checks' inputs")
+@check(points=10, hidden=True, hint=_("the same pooling at sizes, windows and strides drawn at final "
+                                      "grading: nothing may depend on the public checks' inputs"))
 def test_pool2d_other_inputs(student, rng):
     """Inputs drawn from the hidden seed, so outputs recorded for the public seed earn nothing.
     Each draw keeps what the public checks catch catchable: a non-square window (swapped
@@ -201,14 +210,15 @@ def test_pool2d_other_inputs(student, rng):
         pool = NON_SQUARE[int(rng.integers(len(NON_SQUARE)))]
         X = as_tensor(rng.standard_normal((h, w)))
         expect(g.pool2d(X, pool, mode=mode), torch_pool(X, pool, (1, 1), mode=mode),
-               name=f"pool2d(X, {pool}, mode={mode!r}) with X {h}×{w}", mistakes=pool_mistakes(X, pool, mode))
+               name=_("pool2d(X, {pool}, mode={mode!r}) with X {h}×{w}", pool=pool, mode=mode, h=h, w=w), mistakes=pool_mistakes(X, pool, mode))
         shape = (int(rng.integers(1, 4)), h, w)
         stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
         X = as_tensor(rng.standard_normal(shape))
         if mode == "max":
             X = -X.abs() - 0.5
         expect(g.pool2d_strided(X, pool, stride=stride, padding=(1, 1), mode=mode), torch_pool(X, pool, stride, (1, 1), mode),
-               name=f"pool2d_strided(X, {pool}, stride={stride}, padding=(1, 1), mode={mode!r}) with X {shape}",
+               name=_("pool2d_strided(X, {pool}, stride={stride}, padding=(1, 1), mode={mode!r}) with X "
+                      "{shape}", pool=pool, stride=stride, mode=mode, shape=shape),
                mistakes=strided_mistakes(X, pool, stride, (1, 1), mode))
 
 
@@ -219,11 +229,11 @@ def test_dtype_follows_input(student, rng):
     """Only the dtype is judged here (values are the other checks' business)."""
     g = Guarded(student)
     X2, X3 = as_tensor(rng.standard_normal((5, 6)), torch.float64), as_tensor(rng.standard_normal((2, 5, 6)), torch.float64)
-    cases = [("pool2d(X, (2, 2), mode='max') with float64 X", "pool2d", (X2, (2, 2)), {"mode": "max"}),
-             ("pool2d(X, (2, 2), mode='avg') with float64 X", "pool2d", (X2, (2, 2)), {"mode": "avg"}),
-             ("pool2d_strided(X, (2, 2), padding=(1, 1), mode='max') with float64 X", "pool2d_strided", (X2, (2, 2)),
+    cases = [(_("pool2d(X, (2, 2), mode='max') with float64 X"), "pool2d", (X2, (2, 2)), {"mode": "max"}),
+             (_("pool2d(X, (2, 2), mode='avg') with float64 X"), "pool2d", (X2, (2, 2)), {"mode": "avg"}),
+             (_("pool2d_strided(X, (2, 2), padding=(1, 1), mode='max') with float64 X"), "pool2d_strided", (X2, (2, 2)),
               {"padding": (1, 1), "mode": "max"}),
-             ("pool2d_strided(X, (2, 2), mode='avg') with float64 X (2, 5, 6)", "pool2d_strided", (X3, (2, 2)),
+             (_("pool2d_strided(X, (2, 2), mode='avg') with float64 X (2, 5, 6)"), "pool2d_strided", (X3, (2, 2)),
               {"mode": "avg"})]
     for name, func, args, kwargs in cases:
         expect_dtype(g.call(func, *args, **kwargs)["result"], "float64", name=name)
@@ -243,8 +253,8 @@ def test_device(student, rng, note):
     note_method(note, method)
 
 
-@check(points=5, hint="compute into new tensors; never write into X (no in-place ops such as X.unsqueeze_(0), "
-                      "X -= ..., X[...] = ... on the argument)")
+@check(points=5, hint=_("compute into new tensors; never write into X (no in-place ops such as "
+                        "X.unsqueeze_(0), X -= ..., X[...] = ... on the argument)"))
 def test_inputs_unchanged(student, rng):
     g = Guarded(student)
     X2, X3 = as_tensor(rng.standard_normal((5, 6))), as_tensor(rng.standard_normal((2, 5, 6)))

@@ -28,7 +28,7 @@ import time
 import numpy as np
 import torch
 
-from autograder.checks import (ZERO_GRAD_HINT, CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue,
+from autograder.checks import (_, join, ZERO_GRAD_HINT, CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue,
                                accumulated, check, describe_type, layer_summary, rebuild)
 
 NUM_DIGITS = 10
@@ -36,27 +36,27 @@ TEST = list(range(1, 101))
 NAMES = ("number", "fizz", "buzz", "fizzbuzz")
 ZERO_AT, FULL_AT = 0.60, 0.95  # accuracy -> points: 0 at or below ZERO_AT, full at FULL_AT
 
-SWAP_HINT = "fizz and buzz are swapped: 1 means fizz (divisible by 3), 2 means buzz (divisible by 5)"
-OFF_BY_ONE_HINT = "the classes are 0..3 (0 number, 1 fizz, 2 buzz, 3 fizzbuzz), not 1..4"
-ORDER_HINT = ("test divisibility by 15 first: a number divisible by 15 is also divisible by 3 and 5, "
-              "so checking 3 or 5 first never returns fizzbuzz")
-INDEX_HINT = ("fizz_buzz_decode must return the string to print, not the class index: "
-              "[str(i), 'fizz', 'buzz', 'fizzbuzz'][prediction]")
-BITS_HINT = ("the bits are in the wrong order: the notes put the least significant bit first, "
-             "[i >> d & 1 for d in range(num_digits)]")
-LEAK_HINT = ("train on 101 <= i < 2**num_digits only: the numbers 1..100 are the test set, and training "
-             "on them is a data leak")
-OUTPUTS_HINT = "the last layer must have 4 outputs, one logit per class (number, fizz, buzz, fizzbuzz)"
-IGNORES_INPUT_HINT = "your model gives the same output for every input: its forward must use x"
-RECIPE_HINT = ("train longer, with Adam (lr ~3e-3) and a wider hidden layer (512-1024 units), on shuffled "
-               "batches; the notes' SGD recipe needs ~10,000 epochs")
-REBUILD_HINT = ("return an nn.Sequential of standard torch.nn layers from train(): the grader rebuilds it from "
-                "its layers and weights and plays FizzBuzz with that")
-UNTRAINED_HINT = ("your network answers the same for every number: it has not learnt anything; does train() "
-                  "train the model it returns (optimizer on that model's parameters, loss.backward(), "
-                  "optimizer.step())?")
-BUDGET_HINT = ("make training faster: fewer epochs with Adam and a wider hidden layer (e.g. 1024 units, lr 3e-3, "
-               "300 epochs, batches of 128, takes ~5 s), and avoid per-sample Python loops")
+SWAP_HINT = _("fizz and buzz are swapped: 1 means fizz (divisible by 3), 2 means buzz (divisible by 5)")
+OFF_BY_ONE_HINT = _("the classes are 0..3 (0 number, 1 fizz, 2 buzz, 3 fizzbuzz), not 1..4")
+ORDER_HINT = _("test divisibility by 15 first: a number divisible by 15 is also divisible by 3 and 5, so "
+               "checking 3 or 5 first never returns fizzbuzz")
+INDEX_HINT = _("fizz_buzz_decode must return the string to print, not the class index: [str(i), 'fizz', "
+               "'buzz', 'fizzbuzz'][prediction]")
+BITS_HINT = _("the bits are in the wrong order: the notes put the least significant bit first, [i >> d & "
+              "1 for d in range(num_digits)]")
+LEAK_HINT = _("train on 101 <= i < 2**num_digits only: the numbers 1..100 are the test set, and training "
+              "on them is a data leak")
+OUTPUTS_HINT = _("the last layer must have 4 outputs, one logit per class (number, fizz, buzz, fizzbuzz)")
+IGNORES_INPUT_HINT = _("your model gives the same output for every input: its forward must use x")
+RECIPE_HINT = _("train longer, with Adam (lr ~3e-3) and a wider hidden layer (512-1024 units), on "
+                "shuffled batches; the notes' SGD recipe needs ~10,000 epochs")
+REBUILD_HINT = _("return an nn.Sequential of standard torch.nn layers from train(): the grader rebuilds "
+                 "it from its layers and weights and plays FizzBuzz with that")
+UNTRAINED_HINT = _("your network answers the same for every number: it has not learnt anything; does "
+                   "train() train the model it returns (optimizer on that model's parameters, "
+                   "loss.backward(), optimizer.step())?")
+BUDGET_HINT = _("make training faster: fewer epochs with Adam and a wider hidden layer (e.g. 1024 units, "
+                "lr 3e-3, 300 epochs, batches of 128, takes ~5 s), and avoid per-sample Python loops")
 
 
 # ---------------------------------------------------------------- the rules, computed here
@@ -92,38 +92,43 @@ def _is_int(value) -> bool:
 def _first_wrong(numbers, got, expected, call, show=repr) -> tuple[str, list[int]]:
     wrong = [k for k, (g, e) in enumerate(zip(got, expected)) if g != e]
     k = wrong[0]
-    return (f"{call(numbers[k])} returned {show(got[k])}, expected {show(expected[k])}; "
-            f"{len(wrong)} of {len(numbers)} calls wrong"), wrong
+    return (_("{value} returned {value2}, expected {value3}; {wrong} of {numbers} calls wrong",
+              value=call(numbers[k]), value2=show(got[k]), value3=show(expected[k]), wrong=len(wrong),
+              numbers=len(numbers))), wrong
 
 
 def _tensor(value, name: str, dtype: str, ndim: int):
     if isinstance(value, Foreign) or not isinstance(value, TensorValue):
-        raise CheckFailed(f"{name} is {describe_type(value)}, expected a torch.Tensor of dtype torch.{dtype}")
+        raise CheckFailed(_("{name} is {value}, expected a torch.Tensor of dtype torch.{dtype}", name=name,
+                            value=describe_type(value), dtype=dtype))
     if value.data is None:
-        raise CheckFailed(f"{name} holds no data (a meta or fake tensor)")
+        raise CheckFailed(_("{name} holds no data (a meta or fake tensor)", name=name))
     if len(value.shape) != ndim:
-        raise CheckFailed(f"{name} has shape {tuple(value.shape)}, expected {ndim} dimensions")
+        raise CheckFailed(_("{name} has shape {shape}, expected {ndim} dimensions", name=name,
+                            shape=tuple(value.shape), ndim=ndim))
     if value.dtype != dtype:
-        raise CheckFailed(f"{name} has dtype torch.{value.dtype}, expected torch.{dtype}",
-                          "X = torch.tensor(..., dtype=torch.float32) and y = torch.tensor(..., dtype=torch.long)")
+        raise CheckFailed(_("{name} has dtype torch.{dtype}, expected torch.{dtype2}", name=name,
+                            dtype=value.dtype, dtype2=dtype),
+                          _("X = torch.tensor(..., dtype=torch.float32) and y = torch.tensor(..., "
+                            "dtype=torch.long)"))
     return value.data
 
 
 # ---------------------------------------------------------------- encoders (26 points)
 
-@check(points=8, hint="0 number, 1 fizz (i % 3 == 0), 2 buzz (i % 5 == 0), 3 fizzbuzz (i % 15 == 0)")
+@check(points=8, hint=_("0 number, 1 fizz (i % 3 == 0), 2 buzz (i % 5 == 0), 3 fizzbuzz (i % 15 == 0)"))
 def test_fizz_buzz_encode(student):
     numbers = list(range(1, 1024))
     got = student.drive("training:call_each", "fizz_buzz_encode", [[i] for i in numbers])
     for i, value in zip(numbers, got):
         if not _is_int(value):
-            raise CheckFailed(f"fizz_buzz_encode({i}) returned {describe_type(value)} {value!r}, expected an int "
-                              "(0, 1, 2 or 3)")
+            raise CheckFailed(_("fizz_buzz_encode({i}) returned {value} {value2!r}, expected an int (0, 1, "
+                                "2 or 3)", i=i, value=describe_type(value), value2=value))
     got = [int(v) for v in got]
     expected = [label(i) for i in numbers]
     if got == expected:
         return
-    message, _ = _first_wrong(numbers, got, expected, lambda i: f"fizz_buzz_encode({i})")
+    message, _index = _first_wrong(numbers, got, expected, lambda i: f"fizz_buzz_encode({i})")
     swapped = [{1: 2, 2: 1}.get(c, c) for c in expected]
     no_fizzbuzz = [1 if i % 3 == 0 else 2 if i % 5 == 0 else 0 for i in numbers]
     no_fizzbuzz5 = [2 if i % 5 == 0 else 1 if i % 3 == 0 else 0 for i in numbers]
@@ -132,7 +137,7 @@ def test_fizz_buzz_encode(student):
     raise CheckFailed(message, hint)
 
 
-@check(points=8, hint="return [str(i), 'fizz', 'buzz', 'fizzbuzz'][prediction]")
+@check(points=8, hint=_("return [str(i), 'fizz', 'buzz', 'fizzbuzz'][prediction]"))
 def test_fizz_buzz_decode(student):
     calls = [[i, c] for i in [*TEST, 101, 1023] for c in range(4)]
     got = student.drive("training:call_each", "fizz_buzz_decode", calls)
@@ -140,12 +145,12 @@ def test_fizz_buzz_decode(student):
     for (i, c), value in zip(calls, got):
         if type(value) is not str:
             hint = INDEX_HINT if _is_int(value) and int(value) == c else \
-                "return str(i) for a plain number, not the int" if _is_int(value) and int(value) == i else None
-            raise CheckFailed(f"fizz_buzz_decode({i}, {c}) returned {describe_type(value)} {value!r}, "
-                              f"expected the str {say(i, c)!r}", hint)
+                _("return str(i) for a plain number, not the int") if _is_int(value) and int(value) == i else None
+            raise CheckFailed(_("fizz_buzz_decode({i}, {c}) returned {value} {value2!r}, expected the str "
+                                "{i2!r}", i=i, c=c, value=describe_type(value), value2=value, i2=say(i, c)), hint)
     if got == expected:
         return
-    message, _ = _first_wrong(calls, got, expected, lambda a: f"fizz_buzz_decode({a[0]}, {a[1]})")
+    message, _index = _first_wrong(calls, got, expected, lambda a: f"fizz_buzz_decode({a[0]}, {a[1]})")
     swapped = [say(i, {1: 2, 2: 1}.get(c, c)) for i, c in calls]
     raise CheckFailed(message, SWAP_HINT if got == swapped else None)
 
@@ -154,20 +159,20 @@ def _bit_vector(value, num_digits: int):
     """The bits as a list of ints, or a message saying why ``value`` is not a bit vector."""
     if isinstance(value, TensorValue):
         if value.data is None:
-            return f"a {value.device} tensor without data"
+            return _("a {device} tensor without data", device=value.device)
         value = value.data.numpy()
     if isinstance(value, np.ndarray):
         if value.ndim != 1 or value.dtype.kind not in "biuf":
-            return f"an array of shape {value.shape} and dtype {value.dtype}"
+            return _("an array of shape {shape} and dtype {dtype}", shape=value.shape, dtype=value.dtype)
         value = value.tolist()
     if type(value) not in (list, tuple):
         return describe_type(value)
     if len(value) != num_digits:
-        return f"{len(value)} digits"
+        return _("{n} digits", n=len(value))
     out = []
     for v in value:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or v not in (0, 1):
-            return f"a sequence holding {v!r}"
+            return _("a sequence holding {v!r}", v=v)
         out.append(int(v))
     return out
 
@@ -181,13 +186,13 @@ def test_binary_encode(student):
     for (i, d), value in zip(calls, got):
         vector = _bit_vector(value, d)
         if type(vector) is str:
-            raise CheckFailed(f"binary_encode({i}, {d}) returned {vector}, expected {d} binary digits "
-                              f"(0/1, as a numpy int array), e.g. {bits(i, d)}")
+            raise CheckFailed(_("binary_encode({i}, {d}) returned {vector}, expected {d} binary digits "
+                                "(0/1, as a numpy int array), e.g. {i2}", i=i, d=d, vector=vector, i2=bits(i, d)))
         vectors.append(vector)
     expected = [bits(i, d) for i, d in calls]
     if vectors == expected:
         return
-    message, _ = _first_wrong(calls, vectors, expected, lambda a: f"binary_encode({a[0]}, {a[1]})", show=str)
+    message, _index = _first_wrong(calls, vectors, expected, lambda a: f"binary_encode({a[0]}, {a[1]})", show=str)
     reversed_ = [v[::-1] for v in expected]
     raise CheckFailed(message, BITS_HINT if vectors == reversed_ else None)
 
@@ -199,47 +204,57 @@ def check_training_data(X, y, num_digits: int, call: str) -> None:
     y = _tensor(y, f"{call}: y", "int64", 1).numpy()
     expected = np.arange(101, 2 ** num_digits)
     if X.shape[1] != num_digits:
-        raise CheckFailed(f"{call}: X has {X.shape[1]} columns, expected num_digits={num_digits}")
+        raise CheckFailed(_("{call}: X has {shape} columns, expected num_digits={num_digits}", call=call,
+                            shape=X.shape[1], num_digits=num_digits))
     if len(y) != len(X):
-        raise CheckFailed(f"{call}: X has {len(X)} rows but y has {len(y)}")
+        raise CheckFailed(_("{call}: X has {X} rows but y has {y}", call=call, X=len(X), y=len(y)))
     if not np.isin(X, (0.0, 1.0)).all():
-        raise CheckFailed(f"{call}: X holds values other than 0 and 1; each row is binary_encode(i, num_digits)")
+        raise CheckFailed(_("{call}: X holds values other than 0 and 1; each row is binary_encode(i, "
+                            "num_digits)", call=call))
     numbers = decode_rows(X)
     msb = decode_rows(X, "msb")
     if not np.array_equal(np.sort(numbers), expected) and np.array_equal(np.sort(msb), expected):
-        raise CheckFailed(f"{call}: the rows of X are the numbers {expected[0]}..{expected[-1]} with their bits "
-                          "reversed (most significant first)", BITS_HINT)
+        raise CheckFailed(_("{call}: the rows of X are the numbers {expected}..{expected2} with their bits "
+                            "reversed (most significant first)", call=call, expected=expected[0],
+                            expected2=expected[-1]), BITS_HINT)
     leaked = sorted(set(numbers.tolist()) & set(TEST))
     if leaked:
         shown = ", ".join(map(str, leaked[:5])) + (", ..." if len(leaked) > 5 else "")
-        raise CheckFailed(f"{call}: data leak: X contains {len(leaked)} of the test numbers 1..100 ({shown}); "
-                          "the network is graded on 1..100, so it must never train on them", LEAK_HINT)
+        raise CheckFailed(_("{call}: data leak: X contains {leaked} of the test numbers 1..100 ({shown}); the "
+                            "network is graded on 1..100, so it must never train on them", call=call,
+                            leaked=len(leaked), shown=shown), LEAK_HINT)
     if not np.array_equal(np.sort(numbers), expected):
         missing = sorted(set(expected.tolist()) - set(numbers.tolist()))
         extra = sorted(set(numbers.tolist()) - set(expected.tolist()))
         dupes = len(numbers) - len(set(numbers.tolist()))
-        raise CheckFailed(f"{call}: X must hold each number 101 <= i < {2 ** num_digits} once; missing "
-                          f"{missing[:5]}{'...' if len(missing) > 5 else ''} ({len(missing)}), extra {extra[:5]}, "
-                          f"{dupes} duplicated", "numbers = range(101, 2 ** num_digits)")
+        raise CheckFailed(_("{call}: X must hold each number 101 <= i < {value} once; missing "
+                            "{missing}{value2} ({missing2}), extra {extra}, {dupes} duplicated", call=call,
+                            value=2 ** num_digits, missing=missing[:5],
+                            value2='...' if len(missing) > 5 else '', missing2=len(missing), extra=extra[:5],
+                            dupes=dupes),
+                          _("numbers = range(101, 2 ** num_digits)"))
     labels = np.array([label(int(i)) for i in numbers])
     if not np.array_equal(y, labels):
         k = int(np.flatnonzero(y != labels)[0])
         count = int((y != labels).sum())
         swapped = np.where(labels == 1, 2, np.where(labels == 2, 1, labels))
         hint = SWAP_HINT if np.array_equal(y, swapped) else OFF_BY_ONE_HINT if np.array_equal(y, labels + 1) else \
-            "y[k] must be fizz_buzz_encode(i) for the number i in row k of X"
-        raise CheckFailed(f"{call}: y[{k}] = {int(y[k])} for the number {int(numbers[k])} (row {k} of X), expected "
-                          f"{labels[k]} ({NAMES[labels[k]]}); {count} of {len(y)} labels wrong", hint)
+            _("y[k] must be fizz_buzz_encode(i) for the number i in row k of X")
+        raise CheckFailed(_("{call}: y[{k}] = {value} for the number {value2} (row {k} of X), expected "
+                            "{labels} ({NAMES}); {count} of {y} labels wrong", call=call, k=k, value=int(y[k]),
+                            value2=int(numbers[k]), labels=labels[k], NAMES=NAMES[labels[k]], count=count,
+                            y=len(y)), hint)
 
 
-@check(points=12, hint="X = binary_encode(i) rows (float32) and y = fizz_buzz_encode(i) (long) "
-                       "for i in range(101, 2 ** num_digits)")
+@check(points=12, hint=_("X = binary_encode(i) rows (float32) and y = fizz_buzz_encode(i) (long) for i in "
+                         "range(101, 2 ** num_digits)"))
 def test_make_training_data(student):
     for num_digits in (NUM_DIGITS, 8):
         call = f"make_training_data({num_digits})"
         data = student.make_training_data(num_digits)
         if type(data) not in (tuple, list) or len(data) != 2:
-            raise CheckFailed(f"{call} returned {describe_type(data)}, expected a tuple (X, y)")
+            raise CheckFailed(_("{call} returned {data}, expected a tuple (X, y)", call=call,
+                                data=describe_type(data)))
         check_training_data(*data, num_digits, call)
 
 
@@ -247,51 +262,56 @@ def test_make_training_data(student):
 
 def _outputs_of(value, call: str, batch: int) -> np.ndarray:
     if isinstance(value, str):
-        raise CheckFailed(f"{call}: calling the model failed: {value}")
+        raise CheckFailed(_("{call}: calling the model failed: {value}", call=call, value=value))
     if not isinstance(value, TensorValue) or value.data is None:
-        raise CheckFailed(f"{call}: the model returned {describe_type(value)}, expected a tensor of logits")
+        raise CheckFailed(_("{call}: the model returned {value}, expected a tensor of logits", call=call,
+                            value=describe_type(value)))
     if len(value.shape) != 2 or value.shape[0] != batch:
-        raise CheckFailed(f"{call}: the model maps a ({batch}, num_digits) input to shape {tuple(value.shape)}, "
-                          f"expected ({batch}, 4)", OUTPUTS_HINT)
+        raise CheckFailed(_("{call}: the model maps a ({batch}, num_digits) input to shape {shape}, expected "
+                            "({batch}, 4)", call=call, batch=batch, shape=tuple(value.shape)), OUTPUTS_HINT)
     if value.shape[1] != 4:
-        raise CheckFailed(f"{call}: the model has {value.shape[1]} outputs, expected 4 (one logit per class)",
+        raise CheckFailed(_("{call}: the model has {shape} outputs, expected 4 (one logit per class)",
+                            call=call, shape=value.shape[1]),
                           OUTPUTS_HINT)
     return value.data.double().numpy()
 
 
-@check(points=10, hint="nn.Sequential(nn.Linear(num_digits, num_hidden), nn.ReLU(), nn.Linear(num_hidden, 4))")
+@check(points=10, hint=_("nn.Sequential(nn.Linear(num_digits, num_hidden), nn.ReLU(), "
+                         "nn.Linear(num_hidden, 4))"))
 def test_build_model(student, rng):
     for num_digits, num_hidden in ((NUM_DIGITS, 100), (7, 33)):
         call = f"build_model(num_digits={num_digits}, num_hidden={num_hidden})"
         inputs = torch.tensor(rng.integers(0, 2, (16, num_digits)), dtype=torch.float32)
         info = student.drive("training:inspect_model", num_digits=num_digits, num_hidden=num_hidden, inputs=inputs)
         if not info["is_module"]:
-            raise CheckFailed(f"{call} returned {info['returned']}, expected an nn.Sequential")
+            raise CheckFailed(_("{call} returned {info}, expected an nn.Sequential", call=call,
+                                info=info['returned']))
         own = _outputs_of(info["outputs"], call, len(inputs))
         if np.ptp(own, axis=0).max() == 0:
-            raise CheckFailed(f"{call}: the model's output is the same for 16 different inputs", IGNORES_INPUT_HINT)
+            raise CheckFailed(_("{call}: the model's output is the same for 16 different inputs", call=call), IGNORES_INPUT_HINT)
         try:
-            model = rebuild(info["structure"], info["state_dict"], what=f"the model from {call}")
+            model = rebuild(info["structure"], info["state_dict"], what=_("the model from {call}", call=call))
         except RebuildError as exc:
-            raise CheckFailed(f"{call}: {exc}") from None
+            raise CheckFailed(_("{call}: {exc}", call=call, exc=exc)) from None
         with torch.no_grad():
             rebuilt = model(inputs).double().numpy()
         if not np.allclose(rebuilt, own, rtol=1e-4, atol=1e-5):
-            raise CheckFailed(f"{call}: the model's forward does not compute what its layers say "
-                              f"({layer_summary(model)}); the grader evaluates the layers")
+            raise CheckFailed(_("{call}: the model's forward does not compute what its layers say ({model}); "
+                                "the grader evaluates the layers", call=call, model=layer_summary(model)))
         linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
         if not linears or linears[0].in_features != num_digits:
-            raise CheckFailed(f"{call}: the first Linear layer must take num_digits={num_digits} inputs "
-                              f"({layer_summary(model)})")
+            raise CheckFailed(_("{call}: the first Linear layer must take num_digits={num_digits} inputs "
+                                "({model})", call=call, num_digits=num_digits, model=layer_summary(model)))
         if not any(m.out_features == num_hidden for m in linears[:-1]):
-            raise CheckFailed(f"{call}: no hidden layer has num_hidden={num_hidden} units ({layer_summary(model)})",
-                              "use the num_hidden argument for the hidden layer's width")
+            raise CheckFailed(_("{call}: no hidden layer has num_hidden={num_hidden} units ({model})",
+                                call=call, num_hidden=num_hidden, model=layer_summary(model)),
+                              _("use the num_hidden argument for the hidden layer's width"))
 
 
 # ---------------------------------------------------------------- predict (7 points)
 
-@check(points=7, hint="X = binary_encode(i, NUM_DIGITS) rows as a float32 tensor; model(X).argmax(dim=1); "
-                      "fizz_buzz_decode(i, class) for each number")
+@check(points=7, hint=_("X = binary_encode(i, NUM_DIGITS) rows as a float32 tensor; "
+                        "model(X).argmax(dim=1); fizz_buzz_decode(i, class) for each number"))
 def test_predict(student, rng):
     hidden = 32
     state = {"0.weight": rng.standard_normal((hidden, NUM_DIGITS)) * 2, "0.bias": rng.standard_normal(hidden),
@@ -308,17 +328,19 @@ def test_predict(student, rng):
     got = student.drive("training:predict_with", state_dict=state, numbers=TEST)
     call = "predict(model, numbers=[1, ..., 100])"
     if type(got) not in (list, tuple) or len(got) != len(TEST):
-        size = f" of {len(got)}" if type(got) in (list, tuple) else ""
-        raise CheckFailed(f"{call} returned {describe_type(got)}{size}, expected a list of {len(TEST)} str")
+        size = _(" of {got}", got=len(got)) if type(got) in (list, tuple) else ""
+        raise CheckFailed(_("{call} returned {got}{size}, expected a list of {TEST} str", call=call,
+                            got=describe_type(got), size=size, TEST=len(TEST)))
     got = list(got)
     if got == expected:
         return
     if all(_is_int(v) for v in got) and [int(v) for v in got] == classes:
-        raise CheckFailed(f"{call} returned the class indices, expected the strings to print", INDEX_HINT)
+        raise CheckFailed(_("{call} returned the class indices, expected the strings to print", call=call), INDEX_HINT)
     wrong = [k for k in range(len(TEST)) if got[k] != expected[k]]
     k = wrong[0]
-    message = (f"{call}: for {TEST[k]} (a grader-made network picks class {classes[k]}) you returned {got[k]!r}, "
-               f"expected {expected[k]!r}; {len(wrong)} of {len(TEST)} wrong")
+    message = _("{call}: for {TEST} (a grader-made network picks class {classes}) you returned {got!r}, "
+                "expected {expected!r}; {wrong} of {TEST2} wrong", call=call, TEST=TEST[k], classes=classes[k],
+                got=got[k], expected=expected[k], wrong=len(wrong), TEST2=len(TEST))
     hint = None
     if got == [say(i, c) for i, c in zip(TEST, play("msb"))]:
         hint = BITS_HINT
@@ -346,14 +368,15 @@ def ascii_curve(values: list[float], width: int = 60, height: int = 7) -> list[s
     points = [sum(b) / len(b) for b in buckets]
     lo, hi = min(points), max(points)
     span = (hi - lo) or 1.0
-    rows = [[" "] * columns for _ in range(height)]
+    rows = [[" "] * columns for _row in range(height)]
     for c, p in enumerate(points):
         rows[height - 1 - round((p - lo) / span * (height - 1))][c] = "*"
     top, bottom = max(values), min(values)
     labels = [f"{top:9.3g} |"] + ["          |"] * (height - 2) + [f"{bottom:9.3g} |"]
     axis = "          +" + "-" * columns
-    scale = ", log scale" if log else ""
-    return ([f"loss per epoch ({len(values)} epochs{scale}):"] + [lab + "".join(r) for lab, r in zip(labels, rows)]
+    title = (_("loss per epoch ({n} epochs, log scale):", n=len(values)) if log
+             else _("loss per epoch ({n} epochs):", n=len(values)))
+    return ([title] + [lab + "".join(r) for lab, r in zip(labels, rows)]
             + [axis])
 
 
@@ -381,63 +404,72 @@ def test_train(student, exercise, seed, note):
         result = student.drive("training:train_model", num_digits=NUM_DIGITS, seed=seed, _timeout=budget)
     except StudentTimeout:
         used = time.monotonic() - start
-        note(f"time used: over budget, stopped after {used:.1f} s (budget {budget:g} s)", time_s=round(used, 2),
+        note(_("time used: over budget, stopped after {used:.1f} s (budget {budget:g} s)", used=used,
+               budget=budget), time_s=round(used, 2),
              budget_s=budget)
-        raise StudentTimeout(f"training did not finish within the budget: stopped after {used:.1f} s, the budget is "
-                             f"{budget:g} s (build_model + make_training_data + train)", BUDGET_HINT) from None
+        raise StudentTimeout(_("training did not finish within the budget: stopped after {used:.1f} s, the "
+                               "budget is {budget:g} s (build_model + make_training_data + train)", used=used,
+                               budget=budget), BUDGET_HINT) from None
     if type(result) is not dict or not all(type(result.get(k)) in (int, float) for k in ("total_s", "train_s", "train_cpu_s")) \
             or type(result.get("gradients")) is not dict or type(result.get("is_module")) is not bool:
-        raise CheckFailed("the worker's training report is malformed (did the submission tamper with the grader?)")
+        raise CheckFailed(_("the worker's training report is malformed (did the submission tamper with the "
+                            "grader?)"))
     used = float(result["total_s"])
     details = {"time_s": round(used, 2), "train_cpu_s": round(float(result["train_cpu_s"]), 2), "budget_s": budget,
                "gradients": result["gradients"]}
-    lines = [f"time used: {used:.1f} s of the {budget:g} s budget (train() {float(result['train_s']):.1f} s)"]
+    lines = [_("time used: {used:.1f} s of the {budget:g} s budget (train() {value:.1f} s)", used=used,
+               budget=budget, value=float(result['train_s']))]
     losses = result.get("losses")
     if isinstance(losses, list):
         lines += ascii_curve(losses)
         details["final_loss"] = losses[-1] if losses else None
     elif isinstance(losses, str):
-        lines.append(f"no loss curve: {losses}")
+        lines.append(_("no loss curve: {losses}", losses=losses))
     try:
         leaked = _leaked(result)
         if leaked:
-            raise CheckFailed(f"make_training_data() includes {len(leaked)} of the test numbers 1..100: accuracy on "
-                              "1..100 does not count when the network trained on them", LEAK_HINT)
+            raise CheckFailed(_("make_training_data() includes {leaked} of the test numbers 1..100: accuracy "
+                                "on 1..100 does not count when the network trained on them", leaked=len(leaked)), LEAK_HINT)
         if not result["is_module"]:
-            raise CheckFailed(f"train() returned {result['returned']}, expected the trained nn.Sequential",
-                              "return the model itself; per-epoch losses go in model.losses"
+            raise CheckFailed(_("train() returned {result}, expected the trained nn.Sequential",
+                                result=result['returned']),
+                              _("return the model itself; per-epoch losses go in model.losses")
                               if result["returned"] in ("builtins.tuple", "builtins.list") else None)
         try:
-            model = rebuild(result["structure"], result["state_dict"], what="the network train() returned")
+            model = rebuild(result["structure"], result["state_dict"], what=_("the network train() returned"))
         except RebuildError as exc:
             hint = IGNORES_INPUT_HINT if _constant(result.get("outputs")) else REBUILD_HINT
-            raise CheckFailed(f"{exc}; accuracy not graded", hint) from None
+            raise CheckFailed(_("{exc}; accuracy not graded", exc=exc), hint) from None
         with torch.no_grad():
             logits = model(encode_all(TEST))
         if logits.ndim != 2 or logits.shape[1] != 4:
-            raise CheckFailed(f"the network train() returned ({layer_summary(model)}) gives "
-                              f"{tuple(logits.shape[1:])} outputs per number, expected 4 logits", OUTPUTS_HINT)
+            raise CheckFailed(_("the network train() returned ({model}) gives {value} outputs per number, "
+                                "expected 4 logits", model=layer_summary(model), value=tuple(logits.shape[1:])), OUTPUTS_HINT)
         classes = logits.argmax(dim=1).tolist()
         accuracy = _accuracy(classes)
         fraction = points_fraction(accuracy)
         details.update(accuracy=accuracy, network=layer_summary(model))
-        lines.insert(0, f"accuracy on 1..100: {accuracy:.0%} ({round(accuracy * 100)}/100) of the rebuilt network "
-                        f"{layer_summary(model)}; points: 0 at <= {ZERO_AT:.0%}, full at >= {FULL_AT:.0%}")
+        lines.insert(0, _("accuracy on 1..100: {accuracy:.0%} ({value}/100) of the rebuilt network {model}; "
+                          "points: 0 at <= {ZERO_AT:.0%}, full at >= {FULL_AT:.0%}", accuracy=accuracy,
+                          value=round(accuracy * 100), model=layer_summary(model), ZERO_AT=ZERO_AT,
+                          FULL_AT=FULL_AT))
         own = result.get("outputs")
         if isinstance(own, TensorValue) and own.data is not None and tuple(own.shape) == tuple(logits.shape):
             if not np.allclose(own.data.double().numpy(), logits.double().numpy(), rtol=1e-3, atol=1e-4):
-                lines.append("note: your model's own forward gives other outputs than its layers; "
-                             "the layers are what is graded")
+                lines.append(_("note: your model's own forward gives other outputs than its layers; the "
+                               "layers are what is graded"))
         if fraction >= 1.0:
             return
-        wrong = [f"{i} ({say(i, c)!r}, not {say(i, t)!r})" for i, c, t in zip(TEST, classes, [label(i) for i in TEST])
-                 if c != t]
-        message = (f"accuracy on 1..100 is {accuracy:.0%}: {fraction * 100:.0f} % of the points "
-                   f"(0 at <= {ZERO_AT:.0%}, full at >= {FULL_AT:.0%}); wrong on {', '.join(wrong[:6])}"
-                   f"{', ...' if len(wrong) > 6 else ''}")
+        wrong = [_("{i} ({said!r}, not {right!r})", i=i, said=say(i, c), right=say(i, t))
+                 for i, c, t in zip(TEST, classes, [label(i) for i in TEST]) if c != t]
+        # {share:.0%}, not "{x} % of": gettext tools read "% o" as a printf conversion
+        message = _("accuracy on 1..100 is {accuracy:.0%}: {share:.0%} of the points (0 at <= {zero_at:.0%}, "
+                    "full at >= {full_at:.0%}); wrong on {wrong}{more}", accuracy=accuracy, share=fraction,
+                    zero_at=ZERO_AT, full_at=FULL_AT, wrong=join(", ", wrong[:6]),
+                    more=", ..." if len(wrong) > 6 else "")
         raise Partial(fraction, message, _diagnose(result, classes, accuracy, own))
     finally:
-        note("\n".join(lines), **details)
+        note(join("\n", lines), **details)
 
 
 def _constant(outputs) -> bool:

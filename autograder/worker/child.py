@@ -98,7 +98,7 @@ class Worker:
         try:
             func = self.lookup(request["func"])
         except protocol.MissingFunction as exc:
-            return protocol.failure(protocol.MISSING_FUNCTION, str(exc))
+            return protocol.failure(protocol.MISSING_FUNCTION, str(exc), missing=[exc.what, exc.name])
         args = request.get("args", [])
         kwargs = request.get("kwargs", {})
         _seed(request.get("seed"))
@@ -160,8 +160,11 @@ class Worker:
             message = str(exc)
         except BaseException:  # noqa: BLE001 - a student's __str__ may raise
             message = "<unprintable exception>"
-        return {"ok": False, "error": {"type": type(exc).__name__, "message": message[:2000],
-                                       "where": where[-5:], "func": mine[-1].name if mine else None}}
+        error = {"type": type(exc).__name__, "message": message[:2000], "where": where[-5:],
+                 "func": mine[-1].name if mine else None}
+        if isinstance(exc, protocol.MissingFunction):
+            error["missing"] = [exc.what, exc.name]
+        return {"ok": False, "error": error}
 
 
 def stage(files: list, module_path: str) -> str:

@@ -34,7 +34,12 @@ LOAD_FAILURES = (MISSING_FILE, TIMEOUT, CRASHED, STAGE_FAILED)  # their message 
 
 class MissingFunction(AttributeError):
     """The student's module does not define what the grader asked for (its class name is the
-    ``MISSING_FUNCTION`` kind the parent reads)."""
+    ``MISSING_FUNCTION`` kind the parent reads; ``what`` and ``name`` travel beside the message
+    so that the parent can say it in the student's language)."""
+
+    def __init__(self, display: str, what: str, name: str) -> None:
+        super().__init__(f"{display} defines no {what} {name!r}")
+        self.what, self.name = what, name
 
 
 assert MissingFunction.__name__ == MISSING_FUNCTION
@@ -44,7 +49,7 @@ def lookup(module: Any, name: str, *, display: str, what: str = "function") -> A
     """``module.name`` when it is callable, else ``MissingFunction`` naming the file."""
     target = getattr(module, name, None)
     if target is None or not callable(target):
-        raise MissingFunction(f"{display} defines no {what} {name!r}")
+        raise MissingFunction(display, what, name)
     return target
 
 

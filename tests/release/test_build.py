@@ -122,6 +122,11 @@ def test_release_layout_and_registry(built):
         assert not any(ex.id in workflow for ex in KIT.exercises if ex.id != EXERCISE)
     readme = (out / "README.md").read_text()
     assert "grade exercise1" in readme and "grade all" in readme and "--seed 0 -k" in readme
+    assert "--lang zh" in readme and "README.zh.md" in readme
+    chinese = (out / "README.zh.md").read_text()  # the same guide in 简体中文, the same commands
+    assert "| `exercise1` | 用 numpy 实现两层网络 | `exercises/exercise1_numpy_net.py` |" in chinese
+    assert "grade exercise1 --lang zh" in chinese and "--seed 0 -k forward" in chinese and "$" not in chinese
+    assert "autograder/locale/zh/LC_MESSAGES/torchgrade.mo" in files  # the feedback in 简体中文 ships
     assert [e["id"] for e in manifest["exercises"]] == [EXERCISE]
 
 

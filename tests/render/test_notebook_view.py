@@ -29,3 +29,15 @@ def test_markdown_is_one_table_row_per_check():
     rows = [line for line in render_markdown(DOCUMENT).splitlines() if line.startswith("| **")]
     assert len(rows) == 3 and rows[1].startswith("| **FAIL** | `loss` | 2.5/10 |")
     assert "hint: sum, not mean<br>reproduce: grade exercise1 --seed 0 -k loss" in rows[1]
+
+
+def test_a_chinese_document_renders_its_translations():
+    check = {**DOCUMENT["exercises"][0]["checks"][1],
+             "translation": {"message": "loss(y_pred, y)：值不同", "hint": "求和，不是取平均"}}
+    document = {**DOCUMENT, "lang": "zh", "exercises": [{**DOCUMENT["exercises"][0], "checks": [check],
+                                                          "translation": {"title": "热身"}}]}
+    page, markdown = render_html(document), render_markdown(document)
+    assert "<th>状态</th><th>检查</th><th>得分</th><th>反馈</th>" in page and "— 热身</h4>" in page
+    assert ">失败<" in page and "loss(y_pred, y)：值不同" in page and "<b>提示：</b> 求和，不是取平均" in page
+    assert "复现： <code>grade exercise1 --seed 0 -k loss</code>" in page and "<b>合计</b>" in page
+    assert "| **失败** | `loss` | 2.5/10 | loss(y_pred, y)：值不同<br>提示：求和，不是取平均<br>复现：grade" in markdown

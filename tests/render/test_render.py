@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import base64
 import json
+import unicodedata
 
 import click
 import pytest
 
 from autograder.render import FORMATS, renderer
+from autograder.render.text import render
 
 DOCUMENT = {
     "score": 12.5, "max_score": 30, "seed": 0, "sandbox": "none", "sandbox_layers": [],
@@ -79,3 +81,15 @@ def test_a_long_reproduce_command_is_never_wrapped():
     document["exercises"][0]["checks"] = [dict(c, reproduce=long) if c["id"] == "loss" else c
                                           for c in DOCUMENT["exercises"][0]["checks"]]
     assert f"reproduce: {long}\n" in click.unstyle(renderer("text")(document))
+
+
+def test_a_chinese_document_is_said_in_chinese_and_wrapped_by_columns():
+    long = "，".join(["对 (h - kh + 1, w - kw + 1) 输出中的每个 i, j：Y[i, j] = (X[i:i + kh, j:j + kw] * K).sum()"] * 3)
+    check = {**DOCUMENT["exercises"][0]["checks"][1], "translation": {"message": long, "hint": "求和，不是取平均"}}
+    document = {**DOCUMENT, "lang": "zh", "exercises": [{**DOCUMENT["exercises"][0], "checks": [check]}]}
+    text = click.unstyle(render(document))
+    assert "失败" in text and "提示：求和，不是取平均" in text and "复现：grade exercise1 --seed 0 -k loss" in text
+    assert "合计 12.5/30" in text and "沙箱：" in text
+    columns = [sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.splitlines()]
+    assert max(columns) <= 100
+    assert "".join(line.strip() for line in text.splitlines()).count("sum()") == 3  # wrapped, nothing lost
