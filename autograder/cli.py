@@ -45,8 +45,8 @@ def _language(option: str | None) -> str:
 
 def _lang_option(args: list[str]) -> str | None:
     """The ``--lang`` value of a command line that may not parse (to report why in that language)."""
-    for i, arg in enumerate(args):
-        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+    for arg, after in zip(args, [*args[1:], None]):
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else after if arg == "--lang" else None
         if value in LANGS:
             return value
     return None

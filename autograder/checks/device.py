@@ -76,7 +76,8 @@ def _judge_fake(reply: dict, *, name: str, note: Callable) -> None:
     results = _items(reply.get("result"))
     tensors = [(i, r) for i, r in results if type(r) is dict and "device" in r]
     if not tensors:
-        note(_("device check ({name}): the result is not a tensor; nothing to check", name=name), device_check_inconclusive=True)
+        note(_("device check ({name}): the result is not a tensor; nothing to check", name=name),
+             device_check_inconclusive=True)
         return
     for i, result in tensors:
         if result["device"] != reply.get("device"):
@@ -124,7 +125,7 @@ def _judge_real(reply: dict, *, name: str, rtol: float, atol: float, values: boo
 
 def _same_values(result: TensorValue, cpu: TensorValue, *, name: str, device: str, rtol: float, atol: float) -> None:
     verdict = compare(dataclasses.replace(result, device=cpu.device), cpu.data,
-            name=_("{name} on {device} vs the CPU", name=name, device=device),
+                      name=_("{name} on {device} vs the CPU", name=name, device=device),
                       rtol=rtol, atol=atol)
     if not verdict.ok:
         raise CheckFailed(_("{message}: the results on {device} and on the CPU must agree",

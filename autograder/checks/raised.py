@@ -2,7 +2,8 @@
 
 When student code raises, the message says what and where; these rules add *why*, for the
 mistakes a first course makes over and over.  A rule is the exception's type, a pattern its
-message matches, and the hint: a template (``N_``) filled with the pattern's named groups.  The first match wins; no match leaves the check's own hint.
+message matches, and the hint: a template (``N_``) filled with the pattern's named groups.
+The first match wins; no match leaves the check's own hint.
 """
 from __future__ import annotations
 

@@ -45,8 +45,8 @@ class Finding:
     via: str | None = None  # for an alias used in a function: "c = torch.nn.functional.conv2d, line 3"
 
     def describe(self, display: str) -> str:
-        where = (_("{display}, line {line}, in {owner}", display=display, line=self.line, owner=self.owner) if self.owner
-                 else _("{display}, line {line}", display=display, line=self.line))
+        where = (_("{display}, line {line}, in {owner}", display=display, line=self.line, owner=self.owner)
+                 if self.owner else _("{display}, line {line}", display=display, line=self.line))
         return _("{where}: {api} ({via})", where=where, api=self.api, via=self.via) if self.via \
             else _("{where}: {api}", where=where, api=self.api)
 

@@ -201,7 +201,8 @@ def _layer(node: dict, where: str, depth: int, count: list) -> nn.Module:
     except RebuildError:
         raise
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise RebuildError(_("{label}: cannot construct it with {args}: {exc}", label=label, args=args, exc=exc)) from None
+        raise RebuildError(_("{label}: cannot construct it with {args}: {exc}", label=label, args=args,
+                             exc=exc)) from None
     count[1] += sum(p.numel() for p in layer.parameters())
     own = {k for k, v in list(layer._parameters.items()) + list(layer._buffers.items()) if v is not None}
     if own != tensors:

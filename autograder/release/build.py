@@ -58,7 +58,8 @@ def pyproject_text(kit: Kit, *, name: str = "torchgrade-exercises",
             f'requires-python = "{python}"\ndependencies = [\n{dep_lines}]\n\n'
             f'[project.scripts]\ngrade = "autograder.cli:entry"\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["autograder*"]\n\n'
-            f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire", "locale/*/LC_MESSAGES/*.mo"]\n')
+            f'[tool.setuptools.package-data]\nautograder = ["suites/*.ini", "recorded/*.json", "recorded/*.wire", '
+            f'"locale/*/LC_MESSAGES/*.mo"]\n')
 
 
 def _readme(manifest: dict, pin: str, *, lang: str = "en", titles: dict[str, str] | None = None) -> str:
@@ -69,7 +70,8 @@ def _readme(manifest: dict, pin: str, *, lang: str = "en", titles: dict[str, str
                 f"| {e['hidden_checks']} checks, {e['hidden_points']:g} pts |" for e in exercises]
     else:
         rows = [f"| `{e['id']}` | {(titles or {}).get(e['id'], e['title'])} | `exercises/{e['module']}.py` "
-                f"| {e['public_points']:g} | {e['hidden_checks']} 个检查，{e['hidden_points']:g} 分 |" for e in exercises]
+                f"| {e['public_points']:g} | {e['hidden_checks']} 个检查，{e['hidden_points']:g} 分 |"
+                for e in exercises]
     first = exercises[0]["id"] if exercises else "exercise1"
     name = "README.md" if lang == "en" else f"README.{lang}.md"
     template = string.Template((Path(__file__).with_name("templates") / name).read_text(encoding="utf-8"))

@@ -46,7 +46,8 @@ def render_html(document: dict) -> str:
         rows = []
         for check in exercise["checks"]:
             label, colour = _label(check, lang)
-            hidden = " <i>" + html.escape(_("(hidden)").localize(lang)) + "</i>" if check["visibility"] == "hidden" else ""
+            hidden = (" <i>" + html.escape(_("(hidden)").localize(lang)) + "</i>"
+                      if check["visibility"] == "hidden" else "")
             rows.append(
                 f"<tr><td style='color:{COLOURS.get(colour, colour)};font-weight:bold'>{label}</td>"
                 f"<td><code>{html.escape(check['id'])}</code>{hidden}</td>"

@@ -113,7 +113,8 @@ class StudentModule:
         try:
             data = self._session.submission.read(SOURCE_LIMIT)
             if len(data) > SOURCE_LIMIT:
-                raise StudentError(_("{display} is larger than {limit} bytes", display=self.display, limit=SOURCE_LIMIT))
+                raise StudentError(_("{display} is larger than {limit} bytes", display=self.display,
+                                     limit=SOURCE_LIMIT))
             return ast.parse(data, filename=self.display)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise StudentError(_("{display} cannot be parsed: {name}: {exc}", display=self.display,

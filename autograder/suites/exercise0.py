@@ -15,8 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (_, CheckFailed, Mistake, check, check_device, expect, expect_inputs_unchanged, note_method,
-                               randn, weighted_sum)
+from autograder.checks import (_, CheckFailed, Mistake, check, check_device, expect, expect_inputs_unchanged,
+                               note_method, randn, weighted_sum)
 
 REDUCTIONS = ("mean", "sum", "none")
 ARGS = {  # positional argument names, for messages
@@ -91,7 +91,8 @@ def graded_call(student, seed, rng, func, args, kwargs=None, *, truth, wrt=(0,),
     reply = student.drive("autograd:call_with_grad_watched", func, list(args), kwargs, wrt=wrt, grad_output=upstream)
     expect(reply["result"], expected, name=name, mistakes=value_mistakes)
     if reply["warnings"]:
-        raise CheckFailed(_("{name}: raised warnings: {join}", name=name, join='; '.join(reply['warnings'])), WARNING_HINT)
+        raise CheckFailed(_("{name}: raised warnings: {warnings}", name=name, warnings="; ".join(reply["warnings"])),
+                          WARNING_HINT)
     names = [ARGS[func][i] for i in wrt]
     for arg, grad in zip(names, reply["grads"]):
         if grad is None:
@@ -168,7 +169,8 @@ HUBER_MISTAKES = [
     (_("the linear branch is delta * (|d| - 0.5 * delta), with 0.5 * delta subtracted, not delta"),
      _huber_like(lambda d, t: 0.5 * d ** 2, lambda d, t: t * (d - t))),
     (_("that is the smooth L1 loss (Huber divided by delta): Huber's quadratic branch is 0.5 * d ** 2, and its "
-       "linear branch delta * (|d| - 0.5 * delta)"), _huber_like(lambda d, t: 0.5 * d ** 2 / t, lambda d, t: d - 0.5 * t)),
+       "linear branch delta * (|d| - 0.5 * delta)"),
+     _huber_like(lambda d, t: 0.5 * d ** 2 / t, lambda d, t: d - 0.5 * t)),
 ]
 
 
@@ -330,7 +332,8 @@ def test_stable_sigmoid_tanh(student, rng, seed):
                     wrong=[(SIGMOID_NAIVE_HINT, _naive_sigmoid)])
         graded_call(student, seed, rng, "tanh", [x], truth=torch.tanh, wrong=[
             (TANH_NAIVE_HINT, _naive_tanh),
-            (_("tanh from a sigmoid that overflows: {hint}", hint=SIGMOID_NAIVE_HINT), lambda x: 2 * _naive_sigmoid(2 * x) - 1)])
+            (_("tanh from a sigmoid that overflows: {hint}", hint=SIGMOID_NAIVE_HINT),
+             lambda x: 2 * _naive_sigmoid(2 * x) - 1)])
 
 
 def _naive_softmax(x, dim=-1):

@@ -50,7 +50,7 @@ def test_forward(student, reference, rng):
 def test_forward_other_sizes(student, reference, rng):
     x, y, w1, w2 = problem(rng, SMALL_SIZES)
     expect(student.forward(x, w1, w2), reference.forward(x, w1, w2),
-            name=_("forward(x, w1, w2) at sizes 8×20×6×3"))
+           name=_("forward(x, w1, w2) at sizes 8×20×6×3"))
 
 
 # ---------------------------------------------------------------- loss
@@ -142,7 +142,7 @@ def test_train(student, reference, rng):
     w1_fixed, w2_fixed, losses_fixed = reference.train(x, y, w1.copy(), w2.copy(), 1e-6, steps)
     ignores_lr = _("your train() ignores its learning_rate argument: pass it on to sgd_update")
     expect(to_numbers(got[2], name=_("{name}: losses", name=name)), np.asarray(losses_ref),
-            name=_("{name}: losses", name=name), rtol=1e-6,
+           name=_("{name}: losses", name=name), rtol=1e-6,
            mistakes=[Mistake(_("losses[t] must be the loss *before* step t's update; yours is after it"),
                              np.asarray(after_update)),
                      Mistake(ignores_lr, np.asarray(losses_fixed))])

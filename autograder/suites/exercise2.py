@@ -113,7 +113,8 @@ def test_forward_backward_numerical(student, rng, seed):
                              names=["grad_w1", "grad_w2"], rng=rng)
     if not verdict.ok:
         mistakes = [Mistake(m.hint, m.output[1:]) for m in forward_backward_mistakes(*args)]
-        raise CheckFailed(_("{name}: {message}", name=name, message=verdict.message), known_mistake(tuple(got[1:]), mistakes))
+        raise CheckFailed(_("{name}: {message}", name=name, message=verdict.message),
+                          known_mistake(tuple(got[1:]), mistakes))
 
 
 @check(points=10, hint=NO_AUTOGRAD_HINT)
@@ -316,7 +317,8 @@ def test_sigmoid_net_grads_numerical(student, rng, seed):
         return float(np.mean((hidden @ params[2] + params[3] - y) ** 2))
     verdict = check_gradient(loss, weights, list(grads), names=["grad_W0", "grad_b0", "grad_W1", "grad_b1"], rng=rng)
     if not verdict.ok:
-        raise CheckFailed(_("{name}: {message}", name=name, message=verdict.message), known_mistake(list(grads), sigmoid_net_mistakes(x, y, weights, 1)))
+        raise CheckFailed(_("{name}: {message}", name=name, message=verdict.message),
+                          known_mistake(list(grads), sigmoid_net_mistakes(x, y, weights, 1)))
 
 
 # ---------------------------------------------------------------- 4. autograd
@@ -372,7 +374,8 @@ def test_partial_no_grad_grad(student, rng, seed):
                name=_("partial_no_grad_grad(x) with x of shape {shape} {removeprefix} (seed {seed})",
                       shape=shape, removeprefix=str(dtype).removeprefix('torch.'), seed=seed),
                mistakes=[Mistake(_("y2 = x ** 3 must be computed inside `with torch.no_grad():`, so that "
-                                   "autograd does not record it: the gradient is 2x, not 2x + 3x²"), 2 * x + 3 * x ** 2)])
+                                   "autograd does not record it: the gradient is 2x, not 2x + 3x²"),
+                                 2 * x + 3 * x ** 2)])
 
 
 # ---------------------------------------------------------------- devices

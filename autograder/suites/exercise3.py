@@ -131,7 +131,8 @@ def test_centered_layer(student, rng):
     layer.require_module()
     for shape, dtype in (((7,), torch.float32), ((4, 8), torch.float32), ((2, 3, 5), torch.float64)):
         X = randn(rng, *shape, dtype=dtype, scale=3.0, shift=5.0)
-        mistakes = [Mistake(_("subtract the mean of the whole input (X.mean()), not of each column"), X - X.mean(dim=0)),
+        mistakes = [Mistake(_("subtract the mean of the whole input (X.mean()), not of each column"),
+                            X - X.mean(dim=0)),
                     Mistake(_("subtract the mean of the whole input (X.mean()), not of each row"),
                             X - X.mean(dim=-1, keepdim=True))] if len(shape) > 1 else []
         expect(layer(X), X - X.mean(), name=_("CenteredLayer()(X), X of shape {shape} and dtype {dtype}",
@@ -199,7 +200,8 @@ def test_mylinear_forward(student, reference, rng):
         linear = X @ state["weight"] + state["bias"]
     expect(layer(X), expected, name=_("MyLinear(5, 3)(X) with the grader's weight and bias"),
            mistakes=[Mistake(_("apply the ReLU: forward returns relu(X @ weight + bias)"), linear),
-                     Mistake(_("add the bias before the ReLU, not after it"), torch.relu(X @ state["weight"]) + state["bias"])])
+                     Mistake(_("add the bias before the ReLU, not after it"),
+                             torch.relu(X @ state["weight"]) + state["bias"])])
 
 
 @check(points=7, hint=_("gradients reach the parameters only through operations on the parameters "
@@ -211,7 +213,8 @@ def test_mylinear_gradients(student, reference, rng):
     missing = [name for name in ("weight", "bias") if result.grads.get(name) is None]
     if missing or not result.connected:
         lines = forward_uses_data(student, "MyLinear")
-        where = _(" ({display}, line {line} uses .data/.detach())", display=student.display, line=lines[0]) if lines else ""
+        where = (_(" ({display}, line {line} uses .data/.detach())", display=student.display, line=lines[0])
+                 if lines else "")
         raise CheckFailed(_("after backpropagating through MyLinear(5, 3), {join} has no gradient: the output "
                             "is not connected to the parameters{where}",
                             join=', '.join(missing or ['weight', 'bias']), where=where),
@@ -349,7 +352,7 @@ def test_fixed_hidden_forward(student, reference, rng):
         X = randn(rng, n, 20)
         with torch.no_grad():
             expect(net(X), fixed_expected(reference, state, X),
-                    name=_("FixedHiddenMLP()(X), X of shape ({n}, 20), with the grader's weights", n=n),
+                   name=_("FixedHiddenMLP()(X), X of shape ({n}, 20), with the grader's weights", n=n),
                    rtol=1e-5, atol=1e-6)
 
 
@@ -380,7 +383,8 @@ def test_fixed_hidden_rand_weight(student):
                             "all in [0, 1)", low=low, high=high),
                           RAND_WEIGHT_HINT)
     n = u.numel()
-    within(float(u.mean()), 0.5, math.sqrt(1 / 12 / n), _("the mean of rand_weight over {n} values", n=n), RAND_WEIGHT_HINT)
+    within(float(u.mean()), 0.5, math.sqrt(1 / 12 / n), _("the mean of rand_weight over {n} values", n=n),
+           RAND_WEIGHT_HINT)
     within(float(u.var(unbiased=False)), 1 / 12, math.sqrt((1 / 80 - 1 / 144) / n),
            _("the variance of rand_weight over {n} values", n=n), RAND_WEIGHT_HINT)
 
@@ -413,7 +417,7 @@ def test_fixed_hidden_constant(student, reference, rng):
     net2.method("double")
     with torch.no_grad():
         expect(net2(X), fixed_expected(reference, state2, X, double=True),
-                name=_("FixedHiddenMLP().double()(X) for float64 X"), rtol=1e-7, atol=1e-9)
+               name=_("FixedHiddenMLP().double()(X) for float64 X"), rtol=1e-7, atol=1e-9)
     cuda = accelerators(student)["cuda"]
     if cuda:
         net2.method("to", "cuda:0")
@@ -459,7 +463,7 @@ def test_nest_mlp(student, reference, rng):
     X = randn(rng, 3, 20)
     with torch.no_grad():
         expect(net(X), net_expected(reference, "NestMLP", state, X),
-                name=_("NestMLP()(X) with the grader's weights"))
+               name=_("NestMLP()(X) with the grader's weights"))
 
 
 @check(points=4, hint=_("self.params = nn.ParameterDict({{'linear1': nn.Parameter(torch.randn(4, 4)), ...}}); "
@@ -659,7 +663,7 @@ def test_save_load(student, rng):
         raise CheckFailed(_("the file written by save_params holds a {name}, expected a state_dict (a dict "
                             "of tensors)", name=type(saved).__name__), _("torch.save(net.state_dict(), path)"))
     expect({k: as_value(v) for k, v in saved.items() if k in shapes}, state,
-            name=_("the saved state_dict"), rtol=0, atol=0)
+           name=_("the saved state_dict"), rtol=0, atol=0)
     missing = sorted(set(shapes) - set(saved))
     if missing:
         raise CheckFailed(_("the saved state_dict lacks {missing}", missing=missing),

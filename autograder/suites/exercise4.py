@@ -72,8 +72,8 @@ def test_corr2d_values(student, rng):
                         ks2=ks[1]), (X, K), {}, torch_corr2d(X, K),
                       corr2d_mistakes(X, K), ks[0] == ks[1]))
     X, K = band_image(), as_tensor([[1.0, -1.0]])  # the notes' example, right after the square kernels
-    cases.insert(len(square), (_("corr2d(X, K) on the notes' 6×8 image with K = [[1, -1]]"), (X, K), {}, torch_corr2d(X, K),
-                               corr2d_mistakes(X, K), False))
+    cases.insert(len(square), (_("corr2d(X, K) on the notes' 6×8 image with K = [[1, -1]]"), (X, K), {},
+                               torch_corr2d(X, K), corr2d_mistakes(X, K), False))
     expect_cases(cases, g.corr2d, square_first_hint=AXES_HINT)
 
 
@@ -145,7 +145,8 @@ def test_conv2d_module(student, rng):
                                     pname=pname))
         out = torch_corr2d(x, W) + b
         expect(reply["output"], out, name=_("{name}(x) with x 6×8 and given weight and bias", name=name), mistakes=[
-            Mistake(_("the bias is missing from forward: return corr2d(x, self.weight) + self.bias"), torch_corr2d(x, W))])
+            Mistake(_("the bias is missing from forward: return corr2d(x, self.weight) + self.bias"),
+                    torch_corr2d(x, W))])
         Wg, bg = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
         ((torch_corr2d(x, Wg) + bg) * G).sum().backward()
         for pname, want_grad in (("weight", Wg.grad), ("bias", bg.grad)):
@@ -239,7 +240,7 @@ def test_corr2d_multi_in_out(student, rng):
         X, K = as_tensor(rng.standard_normal(xs)), as_tensor(rng.standard_normal(ks))
         wrong_sum = [torch.stack([multi_in_mistakes(X, k)[i].output for k in K]) for i in range(2)]
         expect(g.corr2d_multi_in_out(X, K), F.conv2d(X[None], K)[0],
-                name=_("corr2d_multi_in_out(X, K) with X {xs}, K {ks}", xs=xs, ks=ks),
+               name=_("corr2d_multi_in_out(X, K) with X {xs}, K {ks}", xs=xs, ks=ks),
                mistakes=[Mistake(CHANNEL_SUM_HINT, w) for w in wrong_sum] + [
                    Mistake(_("stack the output channels along dim 0: torch.stack([...], 0)"),
                            F.conv2d(X[None], K)[0].transpose(0, 1))])
@@ -269,8 +270,10 @@ def test_corr2d_strided(student, rng):
         expect(g.corr2d_strided(X, K, padding=pad, stride=stride), want,
                name=_("corr2d_strided(X, K, padding={pad}, stride={stride}) with X {xs}×{xs2}, K {ks}×{ks2}",
                       pad=pad, stride=stride, xs=xs[0], xs2=xs[1], ks=ks[0], ks2=ks[1]),
-               mistakes=[Mistake(_("the padding is ignored: pad X with zeros first"), torch_corr2d(X, K, (0, 0), stride)),
-                         Mistake(_("pad on *both* sides: ph rows above and below, pw columns left and right"), one_side),
+               mistakes=[Mistake(_("the padding is ignored: pad X with zeros first"),
+                                 torch_corr2d(X, K, (0, 0), stride)),
+                         Mistake(_("pad on *both* sides: ph rows above and below, pw columns left and right"),
+                                 one_side),
                          Mistake(_("the stride is ignored: step the window by sh rows and sw columns"),
                                  torch_corr2d(X, K, pad, (1, 1))),
                          Mistake(FLIP_HINT, torch_corr2d(X, K.flip((0, 1)), pad, stride))])

@@ -109,7 +109,8 @@ def test_pool2d_gradients(student, rng):
         reply = g.call("pool2d", X, pool, mode=mode, wrt=(0,), grad_output=G)
         _expect_grad(reply, X, G, torch_pool(X, pool, (1, 1), mode=mode),
                      lambda Xg, pool=pool, mode=mode: torch_pool(Xg, pool, (1, 1), mode=mode),
-                     name=_("pool2d(X, {pool}, mode={mode!r}) with X 6×7", pool=pool, mode=mode), mistakes=pool_mistakes(X, pool, mode))
+                     name=_("pool2d(X, {pool}, mode={mode!r}) with X 6×7", pool=pool, mode=mode),
+                     mistakes=pool_mistakes(X, pool, mode))
 
 
 # ---------------------------------------------------------------- pool2d_strided
@@ -210,7 +211,8 @@ def test_pool2d_other_inputs(student, rng):
         pool = NON_SQUARE[int(rng.integers(len(NON_SQUARE)))]
         X = as_tensor(rng.standard_normal((h, w)))
         expect(g.pool2d(X, pool, mode=mode), torch_pool(X, pool, (1, 1), mode=mode),
-               name=_("pool2d(X, {pool}, mode={mode!r}) with X {h}×{w}", pool=pool, mode=mode, h=h, w=w), mistakes=pool_mistakes(X, pool, mode))
+               name=_("pool2d(X, {pool}, mode={mode!r}) with X {h}×{w}", pool=pool, mode=mode, h=h, w=w),
+               mistakes=pool_mistakes(X, pool, mode))
         shape = (int(rng.integers(1, 4)), h, w)
         stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
         X = as_tensor(rng.standard_normal(shape))

@@ -28,8 +28,8 @@ import time
 import numpy as np
 import torch
 
-from autograder.checks import (_, join, ZERO_GRAD_HINT, CheckFailed, Foreign, Partial, RebuildError, StudentTimeout, TensorValue,
-                               accumulated, check, describe_type, layer_summary, rebuild)
+from autograder.checks import (_, join, ZERO_GRAD_HINT, CheckFailed, Foreign, Partial, RebuildError, StudentTimeout,
+                               TensorValue, accumulated, check, describe_type, layer_summary, rebuild)
 
 NUM_DIGITS = 10
 TEST = list(range(1, 101))
@@ -288,7 +288,8 @@ def test_build_model(student, rng):
                                 info=info['returned']))
         own = _outputs_of(info["outputs"], call, len(inputs))
         if np.ptp(own, axis=0).max() == 0:
-            raise CheckFailed(_("{call}: the model's output is the same for 16 different inputs", call=call), IGNORES_INPUT_HINT)
+            raise CheckFailed(_("{call}: the model's output is the same for 16 different inputs", call=call),
+                              IGNORES_INPUT_HINT)
         try:
             model = rebuild(info["structure"], info["state_dict"], what=_("the model from {call}", call=call))
         except RebuildError as exc:
@@ -429,7 +430,8 @@ def test_train(student, exercise, seed, note):
         leaked = _leaked(result)
         if leaked:
             raise CheckFailed(_("make_training_data() includes {leaked} of the test numbers 1..100: accuracy "
-                                "on 1..100 does not count when the network trained on them", leaked=len(leaked)), LEAK_HINT)
+                                "on 1..100 does not count when the network trained on them", leaked=len(leaked)),
+                              LEAK_HINT)
         if not result["is_module"]:
             raise CheckFailed(_("train() returned {result}, expected the trained nn.Sequential",
                                 result=result['returned']),
@@ -444,7 +446,8 @@ def test_train(student, exercise, seed, note):
             logits = model(encode_all(TEST))
         if logits.ndim != 2 or logits.shape[1] != 4:
             raise CheckFailed(_("the network train() returned ({model}) gives {value} outputs per number, "
-                                "expected 4 logits", model=layer_summary(model), value=tuple(logits.shape[1:])), OUTPUTS_HINT)
+                                "expected 4 logits", model=layer_summary(model), value=tuple(logits.shape[1:])),
+                              OUTPUTS_HINT)
         classes = logits.argmax(dim=1).tolist()
         accuracy = _accuracy(classes)
         fraction = points_fraction(accuracy)

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import (_, CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check, check_device,
-                               describe_type, diagnose_training, expect, expect_unchanged, note_method, randn, within,
-                               with_cuda_count)
+from autograder.checks import (_, CheckFailed, Handle, Mistake, TensorValue, accelerators, as_value, check,
+                               check_device, describe_type, diagnose_training, expect, expect_unchanged, note_method,
+                               randn, within, with_cuda_count)
 
 
 def data_of(value, name, *, shape=None, dtype=None):
@@ -30,7 +30,8 @@ def data_of(value, name, *, shape=None, dtype=None):
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise CheckFailed(_("{name}: shape {shape}, expected {shape2}", name=name, shape=tuple(value.shape),
                             shape2=tuple(shape)),
-                          _("y must be a column: y.reshape((-1, 1))") if tuple(value.shape) == tuple(shape[:1]) else None)
+                          _("y must be a column: y.reshape((-1, 1))") if tuple(value.shape) == tuple(shape[:1])
+                          else None)
     if dtype is not None and value.dtype != str(dtype).removeprefix("torch."):
         raise CheckFailed(_("{name}: dtype torch.{dtype}, expected {dtype2} (follow w's dtype)", name=name,
                             dtype=value.dtype, dtype2=dtype),
@@ -284,7 +285,7 @@ def test_dropout_statistics(student, rng):
         kept = ~dropped
         survivors = out[kept]
         expect(as_value(survivors), X[kept] / (1 - p),
-                name=_("{name}: the surviving elements", name=name), rtol=1e-5, atol=1e-6,
+               name=_("{name}: the surviving elements", name=name), rtol=1e-5, atol=1e-6,
                mistakes=[Mistake(_("scale the survivors by 1 / (1 - p) so that the expectation is unchanged"), X[kept]),
                          Mistake(_("scale the survivors by 1 / (1 - p), not 1 / p"), X[kept] / p)])
         ones = data_of(student.dropout_layer(torch.ones(n), p), f"dropout_layer(torch.ones({n}), {p})", shape=(n,))
