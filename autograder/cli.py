@@ -295,8 +295,10 @@ def _verified(manifest: dict, exercise_id: str) -> str:
               type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
               help="gradescope: when students see the hidden checks' results.")
 @click.option("--no-verify", is_flag=True, help="Skip grading the package against the kit (the leak audit still runs).")
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+              help="Language of the feedback the platform shows students (zh: 简体中文).")
 def package(platform: str, out: str, exercises: str | None, seed: int | None, hidden_visibility: str,
-            no_verify: bool) -> None:
+            no_verify: bool, lang: str) -> None:
     """Write the grader a platform runs: every check, hidden ones included, with expected values
     recorded at one seed, and no solution code.
 
@@ -309,7 +311,7 @@ def package(platform: str, out: str, exercises: str | None, seed: int | None, hi
     names = [n.strip() for n in exercises.split(",") if n.strip()] if exercises else None
     try:
         manifest = build_package(platform, out, exercises=names, seed=seed, hidden_visibility=hidden_visibility,
-                                 verify=not no_verify)
+                                 verify=not no_verify, lang=lang)
     except ReleaseError as exc:
         _fail(str(exc), EXIT_FAILED)
     for entry in manifest["exercises"]:

@@ -81,6 +81,12 @@ class Kit:
         return int((self.manifest or {}).get("seed", PUBLIC_SEED))
 
     @property
+    def lang(self) -> str | None:
+        """The language a platform package (``grade package --lang``) speaks; None: the
+        grader's own choice (``--lang``, else the locale)."""
+        return (self.manifest or {}).get("lang")
+
+    @property
     def suites_dir(self) -> Path:
         return self.package_dir / "suites"
 

@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
+from autograder.i18n import LANGS
 from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit
 from autograder.release import ReleaseError
 from autograder.release.audit import audit
@@ -115,12 +116,16 @@ if __name__ == "__main__":
 
 def build_package(platform: str, out: str | os.PathLike, *, exercises: Iterable[str] | None = None,
                   seed: int | None = None, hidden_visibility: str = HIDDEN_VISIBILITY, verify: bool = True,
-                  kit: Kit | None = None) -> dict:
+                  kit: Kit | None = None, lang: str = "en") -> dict:
     """Write the ``platform`` package of ``kit`` (default: the installed one) to ``out`` (a
     ``.zip`` for Gradescope, a new or empty folder for Classroom 50).  ``seed`` defaults to a
-    fresh random one.  Returns the manifest (with ``verification`` when ``verify``)."""
+    fresh random one; ``lang`` is the language of the feedback students see there (the
+    results keep the English beside it only in the canonical JSON).  Returns the manifest
+    (with ``verification`` when ``verify``)."""
     if platform not in PLATFORMS:
         raise ReleaseError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
+    if lang not in LANGS:
+        raise ReleaseError(f"unknown language {lang!r}; choose from {', '.join(LANGS)}")
     if hidden_visibility not in VISIBILITIES:
         raise ReleaseError(f"unknown visibility {hidden_visibility!r}; choose from {', '.join(VISIBILITIES)}")
     kit = kit or Kit.installed()
@@ -134,7 +139,7 @@ def build_package(platform: str, out: str | os.PathLike, *, exercises: Iterable[
         suites = {ex.id: kit.suite_path(ex).read_text(encoding="utf-8") for ex in chosen}
         entries = [{"checks": e.pop("public_checks"), "points": e.pop("public_points"), **e}  # all of them here
                    for e in write_graded_package(kit, tree, chosen, suites, seed=seed)]
-        manifest = {"format": MANIFEST_FORMAT, "exercises": entries, "seed": seed,
+        manifest = {"format": MANIFEST_FORMAT, "exercises": entries, "seed": seed, "lang": lang,
                     "package": {"platform": platform, "hidden_visibility": hidden_visibility}}
         write_file(tree / "autograder" / MANIFEST, json_bytes(manifest))
         write_file(tree / "pyproject.toml", pyproject_text(kit, name="torchgrade-package", description=(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
+from autograder.i18n import _, said
+
 FORMATS = {
     "text": "text:render",
     "json": "canonical:render",
@@ -19,7 +21,7 @@ FORMATS = {
 
 
 def renderer(name: str) -> Callable[[dict], str]:
-    module, _, func = FORMATS[name].partition(":")
+    module, _colon, func = FORMATS[name].partition(":")
     return getattr(importlib.import_module(f"autograder.render.{module}"), func)
 
 
@@ -30,11 +32,12 @@ def all_checks(document: dict):
             yield exercise, check
 
 
-def check_text(check: dict) -> str:
-    """A check's message, hint and reproduce command as one block of text."""
-    parts = [check.get("message") or "", check.get("output") or ""]
+def check_text(check: dict, lang: str = "en") -> str:
+    """A check's message, hint and reproduce command as one block of text, in ``lang`` (the
+    document's: the check's translation when it has one)."""
+    parts = [said(check, "message"), said(check, "output")]
     if check.get("hint"):
-        parts.append(f"hint: {check['hint']}")
+        parts.append(_("hint: {hint}", hint=said(check, "hint")).localize(lang))
     if check.get("reproduce"):
-        parts.append(f"reproduce: {check['reproduce']}")
+        parts.append(_("reproduce: {command}", command=check["reproduce"]).localize(lang))
     return "\n".join(p for p in parts if p)

@@ -18,8 +18,9 @@ STATUS = {"passed": "pass", "skipped": "pass"}
 
 
 def payload(document: dict) -> dict:
+    lang = document.get("lang", "en")
     tests = [{"name": f"{ex['id']}: {check['id']}", "status": STATUS.get(check["status"], "fail"),
-              "score": check["score"], "message": check_text(check), "test_code": check.get("reproduce", ""),
+              "score": check["score"], "message": check_text(check, lang), "test_code": check.get("reproduce", ""),
               "filename": "", "line_no": 0, "duration": int(1000 * check.get("duration_s", 0))}
              for ex, check in all_checks(document)]
     status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"

@@ -24,7 +24,7 @@ def result(document: dict, identity: dict | None = None) -> dict:
         max_score = int(round(check["max_score"]))
         tests.append({"test-name": f"{ex['id']}: {check['id']}", "passed": check["status"] == "passed",
                       "score": min(int(math.floor(check["score"] + 1e-9)), max_score), "max-score": max_score,
-                      "message": check_text(check)})
+                      "message": check_text(check, document.get("lang", "en"))})
     head = {"schema": "classroom50/result/v1", **{k: identity[k] for k in IDENTITY if identity and k in identity}}
     return {**head, "score": sum(t["score"] for t in tests), "max-score": sum(t["max-score"] for t in tests),
             "tests": tests}

@@ -20,7 +20,7 @@ def results(document: dict, *, hidden_visibility: str = HIDDEN_VISIBILITY) -> di
     tests = [{"name": f"{ex['id']}: {check['id']}", "number": f"{ex['id'].removeprefix('exercise')}.{i}",
               "score": check["score"], "max_score": check["max_score"],
               "status": "passed" if check["status"] == "passed" else "failed",
-              "output": check_text(check),
+              "output": check_text(check, document.get("lang", "en")),
               "visibility": hidden_visibility if check["visibility"] == "hidden" else "visible",
               "tags": [ex["id"], check["status"]]}
              for i, (ex, check) in enumerate(all_checks(document), start=1)]

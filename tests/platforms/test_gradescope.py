@@ -137,3 +137,17 @@ def test_a_grader_that_cannot_start_still_leaves_a_results_file(package, tmp_pat
     (tmp_path / "submission").mkdir()
     _, results = _run_autograder(package[0], tmp_path, python="/bin/false")
     assert results["score"] == 0 and "could not start (exit status 1)" in results["output"]
+
+
+def test_a_chinese_package_gives_its_feedback_in_chinese(tmp_path):
+    """`grade package --lang zh`: the results students read on Gradescope are in 简体中文."""
+    out = tmp_path / "autograder.zip"
+    manifest = build_package("gradescope", out, exercises=["exercise5"], seed=SEED, kit=KIT, verify=False, lang="zh")
+    assert manifest["lang"] == "zh"
+    write_mutant(tmp_path / "submission", *WRONG_AXES)
+    proc, results = _run_autograder(out, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    failed = {t["name"]: t["output"] for t in results["tests"] if t["status"] == "failed"}
+    assert "提示：方形窗口可以，非方形的却不行" in failed["exercise5: pool2d_max"]
+    assert "复现：grade exercise5 -k pool2d_max" in failed["exercise5: pool2d_max"]
+    assert "exercise5 — 池化" in results["output"] and "合计" in results["output"]
