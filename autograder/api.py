@@ -45,7 +45,7 @@ def submission_folder(root: Path) -> Path:
 
 def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLike = ".",
           seed: int | None = None, pattern: str | None = None, sandbox: str = "auto",
-          kit: Kit | None = None, on_exercise: Callable[[dict], None] | None = None, lang: str = "en") -> dict:
+          kit: Kit | None = None, on_exercise: Callable[[dict], None] | None = None, lang: str | None = None) -> dict:
     """Grade ``exercises`` (ids, aliases or ``"all"``) of the submission at ``submission``.
 
     ``submission`` is a student repository root (containing ``exercises/``), a folder that
@@ -53,8 +53,9 @@ def grade(exercises: Sequence[str] | str = "all", *, submission: str | os.PathLi
     reads it: checked first, never extracted; its files reach the workers as data).  ``sandbox="auto"`` runs student code inside the
     strongest isolation available here, ``"none"`` with the process split only (the report's
     ``sandbox`` and ``sandbox_layers`` say what was in force).  ``kit`` is what grades
-    (default: the installed kit).  ``lang`` (``en`` or ``zh``): the language the document says
-    its messages in beside English (``autograder.i18n``).  Returns the canonical result document.
+    (default: the installed kit).  ``lang`` (``en`` or ``zh``; default: the kit's, English
+    unless it is a platform package built for another): the language the document says its
+    messages in beside English (``autograder.i18n``).  Returns the canonical result document.
     """
     plan = prepare(exercises, submission=submission, seed=seed, sandbox=sandbox, kit=kit, lang=lang)
     # the zygote imports torch while we start pytest
@@ -82,14 +83,15 @@ class Plan:
 
 
 def prepare(exercises: Sequence[str] | str, *, submission: str | os.PathLike = ".", seed: int | None = None,
-            sandbox: str = "auto", kit: Kit | None = None, lang: str = "en") -> Plan:
+            sandbox: str = "auto", kit: Kit | None = None, lang: str | None = None) -> Plan:
     if sandbox not in SANDBOX_MODES:
         raise UsageError(_("unknown sandbox mode {mode!r}; choose from {modes}", mode=sandbox,
                            modes=", ".join(SANDBOX_MODES)))
-    if lang not in LANGS:
-        raise UsageError(_("unknown language {lang!r}; choose from {langs}", lang=lang, langs=", ".join(LANGS)))
     kit = kit or Kit.installed()
     seed = kit.seed if seed is None else seed
+    lang = kit.lang if lang is None else lang
+    if lang not in LANGS:
+        raise UsageError(_("unknown language {lang!r}; choose from {langs}", lang=lang, langs=", ".join(LANGS)))
     chosen = resolve_exercises(exercises, kit=kit)
     root = Path(submission).resolve()
     if root.is_file() and root.suffix.lower() == ".zip":

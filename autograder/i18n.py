@@ -77,9 +77,7 @@ def localize(value: Any, lang: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def catalog(lang: str) -> gettext.NullTranslations:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: choose from {', '.join(LANGS)}")
-    if lang == "en":
+    if _known(lang) == "en":
         return gettext.NullTranslations()
     return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
 
@@ -89,11 +87,15 @@ def language(option: str | None, environ: Mapping[str, str]) -> str:
     locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``: the first one set) is a
     ``zh`` one, otherwise English."""
     if option:
-        if option not in LANGS:
-            raise ValueError(f"unknown language {option!r}: choose from {', '.join(LANGS)}")
-        return option
+        return _known(option)
     for name in _ENVIRONMENT:
         value = environ.get(name, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def _known(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: choose from {', '.join(LANGS)}")
+    return lang

@@ -81,10 +81,10 @@ class Kit:
         return int((self.manifest or {}).get("seed", PUBLIC_SEED))
 
     @property
-    def lang(self) -> str | None:
-        """The language a platform package (``grade package --lang``) speaks; None: the
-        grader's own choice (``--lang``, else the locale)."""
-        return (self.manifest or {}).get("lang")
+    def lang(self) -> str:
+        """The language grading speaks unless told otherwise: English, or the language a
+        platform package was built with (``grade package --lang``)."""
+        return (self.manifest or {}).get("lang", "en")
 
     @property
     def suites_dir(self) -> Path:

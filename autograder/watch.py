@@ -52,7 +52,7 @@ def _stamp(plan: api.Plan) -> tuple:
 def watch(exercises: Sequence[str] | str, *, on_result: Callable[[dict, dict], None], submission: str | os.PathLike = ".",
           seed: int | None = None, pattern: str | None = None, sandbox: str = "auto", kit: Kit | None = None,
           runs: int | None = None, stop: threading.Event | None = None, poll_s: float = POLL_S,
-          lang: str = "en") -> None:
+          lang: str | None = None) -> None:
     """Grade now, then again after every change of the exercise files, calling
     ``on_result(document, changes(previous, document))``; until ``runs`` gradings (default:
     forever), ``stop`` is set, or Ctrl-C (``KeyboardInterrupt`` propagates)."""

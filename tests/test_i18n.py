@@ -43,11 +43,11 @@ def _fields(template: str) -> list[tuple]:
 
 
 def test_every_message_in_use_has_a_chinese_translation():
-    catalog = _catalog()
-    missing = [f"{where}: {message!r}" for message, where in sorted(_used().items(), key=lambda kv: kv[1])
+    catalog, used = _catalog(), _used()
+    missing = [f"{where}: {message!r}" for message, where in sorted(used.items(), key=lambda kv: kv[1])
                if message not in catalog or not catalog[message].string or catalog[message].fuzzy]
     assert not missing, "messages without a zh translation (see docs/translating.md):\n" + "\n".join(missing)
-    assert len(_used()) > 500  # the extraction found the suites' messages, not an empty tree
+    assert len(used) > 500  # the extraction found the suites' messages, not an empty tree
 
 
 def test_translations_keep_every_placeholder():

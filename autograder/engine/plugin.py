@@ -161,8 +161,7 @@ class GradingPlugin:
         elif call.excinfo.errisinstance(pytest.skip.Exception):
             result.update(status="skipped", message=str(exc), score=0.0)
         elif isinstance(exc, AssertionError):
-            result.update(status="failed", message=exc.args[0] if len(exc.args) == 1 and str(exc) else str(exc) or
-                    _("assertion failed"), score=0.0,
+            result.update(status="failed", message=str(exc) or _("assertion failed"), score=0.0,
                           hint=marker.kwargs.get("hint"))
         else:  # a bug in the suite or the grader: say so, with the traceback, never hide it
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

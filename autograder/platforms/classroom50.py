@@ -45,7 +45,7 @@ def result_for(checkout: Path, environ: dict[str, str]) -> dict:
                   "message": f"not graded: {exc}"} for ex in kit.exercises]
         return {"schema": "classroom50/result/v1", **who, "score": 0,
                 "max-score": sum(t["max-score"] for t in tests), "tests": tests}
-    return result(for_students(grade("all", submission=folder, kit=kit, lang=kit.lang or "en")), who)
+    return result(for_students(grade("all", submission=folder, kit=kit)), who)
 
 
 def main(argv: list[str] | None = None) -> int:

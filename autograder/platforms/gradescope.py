@@ -27,7 +27,7 @@ def results_for(submission: Path, *, started: float) -> dict:
         folder = find_submission(submission)
     except UsageError as exc:
         return failure(f"Your upload could not be graded: {exc}.", started=started)
-    document = grade("all", submission=folder, kit=kit, lang=kit.lang or "en")
+    document = grade("all", submission=folder, kit=kit)
     package = (kit.manifest or {}).get("package", {})
     data = results(for_students(document), hidden_visibility=package.get("hidden_visibility", "after_published"))
     data["execution_time"] = round(time.monotonic() - started)

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from autograder.i18n import localize
+from autograder.i18n import LANGS, _, localize
 from autograder.kit import PUBLIC_SEED
 from autograder.engine.replay import encode
 from autograder.kit import MANIFEST, MANIFEST_FORMAT, Kit, UnknownExercise
@@ -62,19 +62,17 @@ def pyproject_text(kit: Kit, *, name: str = "torchgrade-exercises",
             f'"locale/*/LC_MESSAGES/*.mo"]\n')
 
 
-def _readme(manifest: dict, pin: str, *, lang: str = "en", titles: dict[str, str] | None = None) -> str:
-    """The student README (``templates/README.md``, or ``README.zh.md`` in 简体中文)."""
-    exercises = manifest["exercises"]
-    if lang == "en":
-        rows = [f"| `{e['id']}` | {e['title']} | `exercises/{e['module']}.py` | {e['public_points']:g} "
-                f"| {e['hidden_checks']} checks, {e['hidden_points']:g} pts |" for e in exercises]
-    else:
-        rows = [f"| `{e['id']}` | {(titles or {}).get(e['id'], e['title'])} | `exercises/{e['module']}.py` "
-                f"| {e['public_points']:g} | {e['hidden_checks']} 个检查，{e['hidden_points']:g} 分 |"
-                for e in exercises]
-    first = exercises[0]["id"] if exercises else "exercise1"
-    name = "README.md" if lang == "en" else f"README.{lang}.md"
-    template = string.Template((Path(__file__).with_name("templates") / name).read_text(encoding="utf-8"))
+def _readme_name(lang: str) -> str:
+    return "README.md" if lang == "en" else f"README.{lang}.md"  # the template's name and the release's
+
+
+def _readme(manifest: dict, chosen: Sequence[Exercise], pin: str, *, lang: str = "en") -> str:
+    """The student README in ``lang`` (``templates/README.md``, ``README.zh.md``)."""
+    rows = [f"| `{ex.id}` | {localize(ex.title, lang)} | `exercises/{ex.module}.py` | {e['public_points']:g} | "
+            + _("{n} checks, {points:g} pts", n=e["hidden_checks"], points=e["hidden_points"]).localize(lang) + " |"
+            for e, ex in zip(manifest["exercises"], chosen)]
+    first = chosen[0].id if chosen else "exercise1"
+    template = string.Template((Path(__file__).with_name("templates") / _readme_name(lang)).read_text(encoding="utf-8"))
     return template.substitute(rows="\n".join(rows), pin=pin, first=first, number=first.removeprefix("exercise"))
 
 
@@ -106,9 +104,8 @@ def build(out: str | os.PathLike, *, exercises: Iterable[str] | None = None, ver
     write_file(out / "autograder" / MANIFEST, json_bytes(manifest))
     write_file(out / "pyproject.toml", pyproject_text(kit).encode())
     write_file(out / CONSTRAINTS, (kit.root / CONSTRAINTS).read_bytes())  # the workflow's pip cache is keyed on it
-    write_file(out / "README.md", _readme(manifest, torch_pin(kit)).encode())
-    write_file(out / "README.zh.md", _readme(manifest, torch_pin(kit), lang="zh",
-                                             titles={ex.id: localize(ex.title, "zh") for ex in chosen}).encode())
+    for lang in LANGS:
+        write_file(out / _readme_name(lang), _readme(manifest, chosen, torch_pin(kit), lang=lang).encode())
     write_file(out / ".gitignore", _GITIGNORE.encode())
     workflow = _classroom_workflow(kit, chosen)
     if workflow is not None:

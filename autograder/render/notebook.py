@@ -9,13 +9,9 @@ from __future__ import annotations
 import html
 
 from autograder.i18n import N_, _, said
-from autograder.render.text import TAGS
+from autograder.render.text import points, status_label
 
 COLOURS = {"green": "#1a7f37", "red": "#cf222e", "yellow": "#9a6700", "cyan": "#0969da"}
-
-
-def _points(score: float, max_score: float) -> str:
-    return f"{score:g}/{max_score:g}"
 
 
 def _feedback_html(check: dict, lang: str) -> str:
@@ -34,26 +30,21 @@ def _feedback_html(check: dict, lang: str) -> str:
     return "".join(parts)
 
 
-def _label(check: dict, lang: str) -> tuple[str, str]:
-    label, colour = TAGS.get(check["status"], (check["status"].upper(), "red"))
-    return _(label).localize(lang), colour
-
-
 def render_html(document: dict) -> str:
     lang = document.get("lang", "en")
     blocks = []
     for exercise in document["exercises"]:
         rows = []
         for check in exercise["checks"]:
-            label, colour = _label(check, lang)
+            label, colour = status_label(check["status"], lang)
             hidden = (" <i>" + html.escape(_("(hidden)").localize(lang)) + "</i>"
                       if check["visibility"] == "hidden" else "")
             rows.append(
                 f"<tr><td style='color:{COLOURS.get(colour, colour)};font-weight:bold'>{label}</td>"
                 f"<td><code>{html.escape(check['id'])}</code>{hidden}</td>"
-                f"<td style='text-align:right'>{_points(check['score'], check['max_score'])}</td>"
+                f"<td style='text-align:right'>{points(check['score'], check['max_score'])}</td>"
                 f"<td style='text-align:left'>{_feedback_html(check, lang)}</td></tr>")
-        total = _points(exercise["score"], exercise["max_score"])
+        total = points(exercise["score"], exercise["max_score"])
         head = "".join("<th>" + html.escape(_(h).localize(lang)) + "</th>" for h in _HEADINGS)
         total_label = html.escape(_("total").localize(lang))
         blocks.append(
@@ -63,7 +54,7 @@ def render_html(document: dict) -> str:
             f"<tfoot><tr><td></td><td><b>{total_label}</b></td>"
             f"<td style='text-align:right'><b>{total}</b></td><td></td></tr></tfoot></table>")
     if len(document["exercises"]) > 1:
-        overall = _("overall {points}", points=_points(document["score"], document["max_score"])).localize(lang)
+        overall = _("overall {points}", points=points(document["score"], document["max_score"])).localize(lang)
         blocks.append(f"<p><b>{html.escape(overall)}</b></p>")
     footer = _("sandbox: {level} · seed {seed}", level=document["sandbox"], seed=document["seed"]).localize(lang)
     blocks.append(f"<p style='color:#57606a'>{html.escape(footer)}</p>")
@@ -84,7 +75,7 @@ def render_markdown(document: dict) -> str:
         head = " | ".join(_(h).localize(lang) for h in _HEADINGS)
         lines += [f"#### {exercise['id']} — {said(exercise, 'title')}", "", f"| {head} |", "|---|---|---:|---|"]
         for check in exercise["checks"]:
-            label, _colour = _label(check, lang)
+            label, _colour = status_label(check["status"], lang)
             feedback = []
             if check["status"] != "passed":
                 feedback += [said(check, "message")]
@@ -93,8 +84,8 @@ def render_markdown(document: dict) -> str:
                 if check.get("reproduce"):
                     feedback.append(_("reproduce: {command}", command=check["reproduce"]).localize(lang))
             hidden = " " + _("(hidden)").localize(lang) if check["visibility"] == "hidden" else ""
-            lines.append(f"| **{label}** | `{check['id']}`{hidden} | {_points(check['score'], check['max_score'])} | "
+            lines.append(f"| **{label}** | `{check['id']}`{hidden} | {points(check['score'], check['max_score'])} | "
                          f"{_cell(chr(10).join(f for f in feedback if f))} |")
         total = _("total").localize(lang)
-        lines += [f"| | **{total}** | **{_points(exercise['score'], exercise['max_score'])}** | |", ""]
+        lines += [f"| | **{total}** | **{points(exercise['score'], exercise['max_score'])}** | |", ""]
     return "\n".join(lines)

@@ -16,7 +16,14 @@ TAGS = {  # status -> (label, colour)
 }
 
 
-def _points(score: float, max_score: float) -> str:
+def status_label(status: str, lang: str = "en") -> tuple[str, str]:
+    """A check's status as the reports show it (PASS, 通过, ...) and its colour."""
+    label, colour = TAGS.get(status, (status.upper(), "red"))
+    return _(label).localize(lang), colour
+
+
+def points(score: float, max_score: float) -> str:
+    """``12.5/30``: a score as every report writes it."""
     return f"{score:g}/{max_score:g}"
 
 
@@ -56,11 +63,10 @@ def render_exercise(exercise: dict, lang: str = "en") -> str:
     out: list[str] = [click.style(f"{exercise['id']} — {said(exercise, 'title')}", bold=True)]
     width = max((len(c["id"]) for c in exercise["checks"]), default=10)
     for check in exercise["checks"]:
-        label, colour = TAGS.get(check["status"], (check["status"].upper(), "red"))
-        label = _(label).localize(lang)
+        label, colour = status_label(check["status"], lang)
         hidden = "  " + _("(hidden)").localize(lang) if check["visibility"] == "hidden" else ""
         out.append(f"  {click.style(f'{label:<5}', fg=colour, bold=True)} {check['id']:<{width}}  "
-                   f"{_points(check['score'], check['max_score']):>7}{hidden}")
+                   f"{points(check['score'], check['max_score']):>7}{hidden}")
         if check.get("output"):
             out += _indent(said(check, "output"), "        ")
         if check["status"] == "passed":
@@ -71,7 +77,7 @@ def render_exercise(exercise: dict, lang: str = "en") -> str:
             out += _indent(_("hint: {hint}", hint=said(check, "hint")).localize(lang), "        ")
         if check.get("reproduce"):  # never wrapped: it is copied and pasted whole
             out.append("        " + _("reproduce: {command}", command=check["reproduce"]).localize(lang))
-    total = _points(exercise["score"], exercise["max_score"])
+    total = points(exercise["score"], exercise["max_score"])
     out.append(click.style("  " + _("total {points}", points=total).localize(lang), bold=True))
     if "hidden_checks" in exercise:  # a student release
         out.append(f"  {_hidden_line(exercise).localize(lang)}")
@@ -84,7 +90,7 @@ def render_footer(document: dict) -> str:
     lang = document.get("lang", "en")
     out = []
     if len(document["exercises"]) > 1:
-        overall = _points(document["score"], document["max_score"])
+        overall = points(document["score"], document["max_score"])
         out.append(click.style(_("overall {points}", points=overall).localize(lang), bold=True))
     layers = ", ".join(document.get("sandbox_layers", []))
     out.append(_("sandbox: {level} ({layers}) · seed {seed}", level=document["sandbox"], layers=layers,
@@ -96,11 +102,11 @@ def _hidden_line(exercise: dict) -> str:
     """``public: 8/8 passed · 5 hidden checks (30 points) run at final grading``."""
     checks = exercise["checks"]
     passed = sum(c["status"] == "passed" for c in checks)
-    n, points = exercise["hidden_checks"], exercise.get("hidden_points", 0)
+    n, hidden_points = exercise["hidden_checks"], exercise.get("hidden_points", 0)
     if n == 1:
-        hidden = _("1 hidden check ({points:g} points) run at final grading", points=points)
+        hidden = _("1 hidden check ({points:g} points) run at final grading", points=hidden_points)
     elif n:
-        hidden = _("{n} hidden checks ({points:g} points) run at final grading", n=n, points=points)
+        hidden = _("{n} hidden checks ({points:g} points) run at final grading", n=n, points=hidden_points)
     else:
         hidden = _("no hidden checks")
     return _("public: {passed}/{total} passed · {hidden}", passed=passed, total=len(checks), hidden=hidden)
